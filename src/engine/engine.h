@@ -73,6 +73,8 @@ typedef struct pvf_prepare_opts {
 	const char *work_dir;        /* scratch directory; NULL: a new one under TMPDIR */
 	bool keep_work_dir;          /* keep intermediate files (debugging) */
 	uint8_t params_hash[32];     /* preparation-parameters hash to record */
+	bool has_code_hash;          /* code_hash given (e.g. of the compressed blob); */
+	uint8_t code_hash[32];       /* otherwise BLAKE2b-256 of the wasm bytes */
 } pvf_prepare_opts;
 
 typedef struct pvf_stage_stats {
@@ -168,8 +170,11 @@ typedef struct pvf_instance_opts {
  * match the import kinds), allocates memories and tables, runs data and
  * element initialisation. A trap during instantiation is PVF_E_INSTANTIATE
  * (with *trap filled if trap is not NULL); allocation failure is
- * PVF_E_RUNTIME_CONSTRUCTION. The module's start function, if any, is NOT
- * run here: call pvf_instance_run_start(). */
+ * PVF_E_RUNTIME_CONSTRUCTION. The module's start function, if any, runs at
+ * the end of instantiation (as wasm2c does); a trap there is also
+ * PVF_E_INSTANTIATE. Segments are written in order (bulk-memory semantics):
+ * callers that need all-or-nothing MVP semantics on imported memories and
+ * tables check segment bounds first. */
 int pvf_instance_new(pvf_artifact *a, const pvf_binding *imports, uint32_t nimports,
 		     const pvf_instance_opts *opts, pvf_instance **ret, pvf_trap *trap,
 		     pvf_error *err);
@@ -183,10 +188,18 @@ int pvf_instance_call(pvf_instance *inst, const char *export_name, const uint64_
 		      uint32_t nargs, uint64_t *results, uint32_t nresults, pvf_trap *trap,
 		      pvf_error *err);
 
+/* Same, by export index (names may contain NUL bytes). */
+int pvf_instance_call_index(pvf_instance *inst, uint32_t export_index, const uint64_t *args,
+			    uint32_t nargs, uint64_t *results, uint32_t nresults, pvf_trap *trap,
+			    pvf_error *err);
+
 /* Exports other than functions (NULL if absent or of another kind). */
 void *pvf_instance_export_memory(pvf_instance *inst, const char *name);   /* wasm_rt_memory_t * */
 void *pvf_instance_export_table(pvf_instance *inst, const char *name);    /* wasm_rt_funcref_table_t * */
 void *pvf_instance_export_global(pvf_instance *inst, const char *name);   /* storage */
+
+/* Getter of a non-function export by index (NULL for functions). */
+void *pvf_instance_export_index(pvf_instance *inst, uint32_t export_index);
 
 /* The instance's memory 0 (defined or imported), or NULL. */
 void *pvf_instance_memory(pvf_instance *inst);

@@ -1,0 +1,20 @@
+/*
+ * artifact.h — a loaded artifact (internal: shared by artifact.c and
+ * instance.c).
+ */
+#ifndef PVF_ENGINE_ARTIFACT_H
+#define PVF_ENGINE_ARTIFACT_H
+
+#include "engine/engine.h"
+#include "engine/glue_abi.h"
+
+struct pvf_artifact {
+	pvf_artifact_info info;
+	void *dl;
+	int fd;                    /* memfd holding the loaded code */
+	const pvf_glue_abi *abi;
+	pvf_extern_desc *imports;
+	pvf_extern_desc *exports;
+};
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * prepare.c — the preparation pipeline: wasm bytes -> artifact file.
+ *
+ *   1. translate   wasm2c --no-debug-names -n m m.wasm -o m.c   (child process)
+ *   2. patch       m.c: precise trap kinds for tables and call_indirect
+ *   3. glue        glue.c written from the decoded module (glue.c)
+ *   4. compile     cc -c m.c, cc -c glue.c, with -fstack-usage   (children)
+ *   5. link        cc -shared m.o glue.o -o m.so                  (child)
+ *   6. stack bound largest frame from the .su files x call-depth limit
+ *   7. store       header + m.so written atomically (artifact.c)
+ *
+ * Everything happens in a scratch directory that is removed at the end.
+ * The stages' wall time, CPU time and peak RSS (of the children) are
+ * reported in pvf_prepare_stats.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/artifact_format.h"
+#include "engine/glue.h"
+#include "engine/proc.h"
+#include "engine/rt_config.h"
+#include "engine/toolchain.h"
+
+/* Stack needed beyond the wasm frames: trampolines, glue thunks, host
+ * functions and the C library they call. */
+#define PVF_HOST_STACK_RESERVE (8u << 20)
+/* Per-call overhead not in a .su frame size (return address, alignment). */
+#define PVF_FRAME_SLACK 64u
+#define PVF_GENERATED_C_MAX (1ull << 32)
+
+static const char *const work_files[] = {
+	"m.wasm", "m.c", "m.h", "glue.c", "m.o", "glue.o", "m.su", "glue.su", "m.so", NULL,
+};
+
+static int write_file(const char *path, const void *data, size_t len, pvf_error *err)
+{
+	FILE *f = fopen(path, "wbe");
+
+	if (!f)
+		return pvf_error_set(err, PVF_E_IO, "cannot create %s: %s", path, strerror(errno));
+	if (fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		int e = errno;
+		return pvf_error_set(err, PVF_E_IO, "cannot write %s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+static int run_stage(char *const argv[], const char *dir, pvf_stage_stats *stage, const char *what,
+		     pvf_error *err)
+{
+	pvf_proc_result res;
+
+	if (pvf__proc_run(argv, dir, &res, err) < 0)
+		return -1;
+	pvf__stage_add(stage, &res.stats);
+	if (res.exit_code != 0) {
+		if (res.term_signal)
+			pvf_error_set(err, PVF_E_COMPILE, "%s was killed by signal %d: %.300s", what,
+				      res.term_signal, res.output);
+		else
+			pvf_error_set(err, PVF_E_COMPILE, "%s failed (exit %d): %.300s", what, res.exit_code,
+				      res.output);
+		pvf__proc_result_clear(&res);
+		return -1;
+	}
+	pvf__proc_result_clear(&res);
+	return 0;
+}
+
+/* Replaces every occurrence of `from` by `to` within [start, end) of *buf. */
+static int replace_all(char **buf, size_t *len, size_t start, size_t *end, const char *from, const char *to,
+		       pvf_error *err)
+{
+	size_t fl = strlen(from), tl = strlen(to), count = 0;
+	char *p, *out, *w;
+
+	for (p = *buf + start; (p = memmem(p, (size_t)(*buf + *end - p), from, fl)); p += fl)
+		count++;
+	if (!count)
+		return 0;
+	out = malloc(*len + count * (tl > fl ? tl - fl : 0) + 1);
+	if (!out)
+		return pvf_error_set(err, PVF_E_NOMEM, "out of memory patching generated code");
+	w = out;
+	memcpy(w, *buf, start);
+	w += start;
+	for (p = *buf + start;;) {
+		char *q = memmem(p, (size_t)(*buf + *end - p), from, fl);
+		if (!q)
+			break;
+		memcpy(w, p, (size_t)(q - p));
+		w += q - p;
+		memcpy(w, to, tl);
+		w += tl;
+		p = q + fl;
+	}
+	size_t new_end = (size_t)(w - out) + (size_t)(*buf + *end - p);
+	memcpy(w, p, *len - (size_t)(p - *buf));
+	w += *len - (size_t)(p - *buf);
+	*w = '\0';
+	free(*buf);
+	*buf = out;
+	*len = (size_t)(w - out);
+	*end = new_end;
+	return 0;
+}
+
+static int insert_at(char **buf, size_t *len, size_t at, const char *text, pvf_error *err)
+{
+	size_t tl = strlen(text);
+	char *out = malloc(*len + tl + 1);
+
+	if (!out)
+		return pvf_error_set(err, PVF_E_NOMEM, "out of memory patching generated code");
+	memcpy(out, *buf, at);
+	memcpy(out + at, text, tl);
+	memcpy(out + at + tl, *buf + at, *len - at + 1);
+	free(*buf);
+	*buf = out;
+	*len += tl;
+	return 0;
+}
+
+static const char call_indirect_patch[] =
+	"/* pvfhost: precise trap kinds for tables and indirect calls */\n"
+	"#define WASM_RT_TRAP_TABLE_OOB ((wasm_rt_trap_t)64)\n"
+	"#define WASM_RT_TRAP_INDIRECT_NULL ((wasm_rt_trap_t)65)\n"
+	"#define WASM_RT_TRAP_INDIRECT_MISMATCH ((wasm_rt_trap_t)66)\n"
+	"#undef CALL_INDIRECT\n"
+	"#define CALL_INDIRECT(table, t, ft, x, ...) \\\n"
+	"  ((LIKELY((x) < table.size) || TRAP(TABLE_OOB)), \\\n"
+	"   (LIKELY(table.data[x].func != NULL) || TRAP(INDIRECT_NULL)), \\\n"
+	"   (LIKELY(table.data[x].func_type == func_types[ft]) || TRAP(INDIRECT_MISMATCH)), \\\n"
+	"   ((t)table.data[x].func)(__VA_ARGS__))\n\n";
+
+/* wasm2c 1.0.32 reports every table bounds failure and every call_indirect
+ * failure with one code each; the spec distinguishes them. The prelude of
+ * the generated file is fixed for a wabt version (which the toolchain id
+ * pins), so the patch anchors on its text and fails loudly if absent. */
+static int patch_generated(const char *path, pvf_error *err)
+{
+	static const char anchor_ci[] = "#define RANGE_CHECK(mem, offset, len)";
+	static const char anchor_t0[] = "static inline void funcref_table_init(";
+	static const char anchor_t1[] = "DEFINE_TABLE_FILL(externref)";
+	uint8_t *raw;
+	char *buf, *a, *b;
+	size_t len, start, end;
+	int r;
+
+	if (pvf__read_file(path, PVF_GENERATED_C_MAX, &raw, &len, err) < 0)
+		return -1;
+	buf = (char *)raw;
+	buf[len] = '\0';
+	a = strstr(buf, anchor_ci);
+	if (!a) {
+		free(buf);
+		return pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: no RANGE_CHECK definition");
+	}
+	r = insert_at(&buf, &len, (size_t)(a - buf), call_indirect_patch, err);
+	if (r < 0)
+		goto out;
+	a = strstr(buf, anchor_t0);
+	b = a ? strstr(a, anchor_t1) : NULL;
+	if (!a || !b) {
+		r = pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: table helpers not found");
+		goto out;
+	}
+	start = (size_t)(a - buf);
+	end = (size_t)(b - buf);
+	r = replace_all(&buf, &len, start, &end, "TRAP(OOB)", "TRAP(TABLE_OOB)", err);
+	if (r < 0)
+		goto out;
+	r = write_file(path, buf, len, err);
+out:
+	free(buf);
+	return r;
+}
+
+/* Largest frame in a -fstack-usage file ("file:line:col:func<TAB>N<TAB>kind").
+ * A frame of unbounded dynamic size cannot be bounded: an error. */
+static int parse_stack_usage(const char *path, uint32_t *max_frame, pvf_error *err)
+{
+	FILE *f = fopen(path, "re");
+	char line[4096];
+
+	if (!f)
+		return pvf_error_set(err, PVF_E_TOOL, "compiler wrote no stack usage file %s: %s", path,
+				     strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *t1 = strchr(line, '\t'), *t2;
+		unsigned long n;
+
+		if (!t1)
+			continue;
+		n = strtoul(t1 + 1, &t2, 10);
+		if (t2 && *t2 == '\t' && strstr(t2, "dynamic") && !strstr(t2, "bounded")) {
+			fclose(f);
+			return pvf_error_set(err, PVF_E_STACK_BOUND,
+					     "a function has an unbounded dynamic stack frame: %.200s", line);
+		}
+		if (n > *max_frame)
+			*max_frame = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void remove_work_dir(const char dir[PATH_MAX - 64])
+{
+	char path[PATH_MAX];
+
+	for (int i = 0; work_files[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, work_files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
+		       const pvf_prepare_opts *opts, const char *out_path, pvf_prepare_stats *ret_stats,
+		       pvf_error *err)
+{
+	pvf_prepare_opts defaults = { 0 };
+	pvf_prepare_stats stats;
+	pvf_toolchain tc;
+	pvf_artifact_info info;
+	char dir[PATH_MAX - 64], path[PATH_MAX];
+	const char *argv[PVF_MAX_CFLAGS + 16];
+	uint8_t *so = NULL;
+	size_t so_len = 0;
+	uint32_t depth, max_frame = 0;
+	uint64_t stack;
+	FILE *gf;
+	int r = -1, n;
+	double t0;
+
+	if (!opts)
+		opts = &defaults;
+	memset(&stats, 0, sizeof(stats));
+	depth = opts->max_call_depth ? opts->max_call_depth : PVF_DEFAULT_CALL_DEPTH;
+	if (pvf__toolchain_init(&tc, opts, err) < 0)
+		return -1;
+
+	if (opts->work_dir) {
+		if ((size_t)snprintf(dir, sizeof(dir), "%s", opts->work_dir) >= sizeof(dir) ||
+		    (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
+			pvf_error_set(err, PVF_E_IO, "cannot create work directory %s: %s", opts->work_dir,
+				      strerror(errno));
+			goto out_tc;
+		}
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(dir, sizeof(dir), "%s/pvfhost-prepare-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(dir)) {
+			pvf_error_set(err, PVF_E_IO, "cannot create a work directory in %s: %s",
+				      tmp && *tmp ? tmp : "/tmp", strerror(errno));
+			goto out_tc;
+		}
+	}
+
+	/* 1. translate */
+	snprintf(path, sizeof(path), "%s/m.wasm", dir);
+	if (write_file(path, wasm, size, err) < 0)
+		goto out;
+	n = 0;
+	argv[n++] = tc.wasm2c;
+	argv[n++] = "--no-debug-names";
+	argv[n++] = "-n";
+	argv[n++] = PVF_GLUE_MODULE;
+	argv[n++] = "m.wasm";
+	argv[n++] = "-o";
+	argv[n++] = "m.c";
+	argv[n] = NULL;
+	if (run_stage((char *const *)argv, dir, &stats.translate, "wasm2c", err) < 0)
+		goto out;
+
+	/* 2. patch, 3. glue (counted as translation) */
+	t0 = pvf__now();
+	snprintf(path, sizeof(path), "%s/m.c", dir);
+	if (patch_generated(path, err) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/glue.c", dir);
+	gf = fopen(path, "we");
+	if (!gf) {
+		pvf_error_set(err, PVF_E_IO, "cannot create %s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = pvf__glue_write(m, depth, "m.h", gf, err);
+	if (fclose(gf) != 0 && r == 0)
+		r = pvf_error_set(err, PVF_E_IO, "cannot write %s", path);
+	if (r < 0)
+		goto out;
+	r = -1;
+	stats.translate.wall_s += pvf__now() - t0;
+
+	/* 4. compile */
+	static const char *const units[] = { "m", "glue" };
+	char depth_flag[64];
+	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
+	for (int u = 0; u < 2; u++) {
+		char src[16], obj[16];
+		snprintf(src, sizeof(src), "%s.c", units[u]);
+		snprintf(obj, sizeof(obj), "%s.o", units[u]);
+		n = 0;
+		argv[n++] = tc.cc;
+		argv[n++] = "-c";
+		for (int i = 0; i < tc.ncflags; i++)
+			argv[n++] = tc.cflags[i];
+		argv[n++] = depth_flag;
+		argv[n++] = "-fstack-usage";
+		argv[n++] = "-I.";
+		argv[n++] = src;
+		argv[n++] = "-o";
+		argv[n++] = obj;
+		argv[n] = NULL;
+		if (run_stage((char *const *)argv, dir, &stats.compile, "the C compiler", err) < 0)
+			goto out;
+	}
+
+	/* 5. link */
+	n = 0;
+	argv[n++] = tc.cc;
+	argv[n++] = "-shared";
+	argv[n++] = "-o";
+	argv[n++] = "m.so";
+	argv[n++] = "m.o";
+	argv[n++] = "glue.o";
+	argv[n++] = "-lm";
+	argv[n] = NULL;
+	if (run_stage((char *const *)argv, dir, &stats.link, "the linker", err) < 0)
+		goto out;
+
+	/* 6. stack bound */
+	for (int u = 0; u < 2; u++) {
+		snprintf(path, sizeof(path), "%s/%s.su", dir, units[u]);
+		if (parse_stack_usage(path, &max_frame, err) < 0)
+			goto out;
+	}
+	stack = ((uint64_t)depth + 4) * ((uint64_t)max_frame + PVF_FRAME_SLACK) + PVF_HOST_STACK_RESERVE;
+	{
+		uint64_t limit = opts->native_stack_max ? opts->native_stack_max : PVF_DEFAULT_NATIVE_STACK_MAX;
+		if (stack > limit) {
+			pvf_error_set(err, PVF_E_STACK_BOUND,
+				      "native stack bound %llu bytes (call depth %u x largest frame %u bytes) exceeds the maximum of %llu bytes",
+				      (unsigned long long)stack, depth, max_frame, (unsigned long long)limit);
+			goto out;
+		}
+	}
+
+	/* 7. store */
+	t0 = pvf__now();
+	snprintf(path, sizeof(path), "%s/m.so", dir);
+	if (pvf__read_file(path, PVF_ARTIFACT_MAX_PAYLOAD, &so, &so_len, err) < 0)
+		goto out;
+	memset(&info, 0, sizeof(info));
+	info.toolchain_id = tc.id;
+	if (opts->has_code_hash)
+		memcpy(info.code_hash, opts->code_hash, 32);
+	else
+		crypto_generichash(info.code_hash, 32, wasm, size, NULL, 0);
+	memcpy(info.params_hash, opts->params_hash, 32);
+	info.max_call_depth = depth;
+	info.max_memory_pages = opts->max_memory_pages ? opts->max_memory_pages : PVF_DEFAULT_MAX_PAGES;
+	info.max_frame_bytes = max_frame;
+	info.native_stack_bytes = stack;
+	if (pvf__artifact_write(out_path, &info, so, so_len, err) < 0)
+		goto out;
+	stats.store.wall_s = pvf__now() - t0;
+	stats.max_frame_bytes = max_frame;
+	stats.native_stack_bytes = stack;
+	stats.artifact_bytes = so_len;
+	if (ret_stats)
+		*ret_stats = stats;
+	r = 0;
+out:
+	free(so);
+	if (!opts->keep_work_dir)
+		remove_work_dir(dir);
+out_tc:
+	pvf__toolchain_clear(&tc);
+	return r;
+}

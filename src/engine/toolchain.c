@@ -1,0 +1,150 @@
+/*
+ * toolchain.c — finds wasm2c and the C compiler, decides the flags, and
+ * builds the toolchain id that artifacts record.
+ *
+ * The id names everything that can change the machine code of an artifact:
+ * pvfhost's version, the artifact format and glue ABI versions, wasm2c's
+ * version, the compiler's absolute path and --version line, and every flag.
+ * Artifacts with another id are "foreign": never loaded, re-prepared.
+ *
+ * Flags the generated code needs to stay conformant (wasm2c's README):
+ * -fno-optimize-sibling-calls (else gcc -O2 turns unbounded recursion into
+ * a loop and the depth limit never triggers), -frounding-math, and
+ * -fsignaling-nans for gcc.
+ */
+#include "engine/toolchain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/artifact_format.h"
+#include "engine/glue_abi.h"
+#include "engine/proc.h"
+#include "engine/rt_config.h"
+
+static char *first_line(const char *s)
+{
+	size_t n = strcspn(s, "\n");
+	char *r = malloc(n + 1);
+
+	if (r) {
+		memcpy(r, s, n);
+		r[n] = '\0';
+	}
+	return r;
+}
+
+static int tool_version(const char *path, char **ret, pvf_error *err)
+{
+	char *argv[] = { (char *)path, (char *)"--version", NULL };
+	pvf_proc_result res;
+
+	if (pvf__proc_run(argv, NULL, &res, err) < 0)
+		return -1;
+	if (res.exit_code != 0) {
+		pvf_error_set(err, PVF_E_TOOL, "%s --version failed: %.200s", path, res.output);
+		pvf__proc_result_clear(&res);
+		return -1;
+	}
+	*ret = first_line(res.output);
+	pvf__proc_result_clear(&res);
+	if (!*ret)
+		return pvf_error_set(err, PVF_E_NOMEM, "out of memory");
+	return 0;
+}
+
+static int add_flag(pvf_toolchain *tc, const char *f, pvf_error *err)
+{
+	if (tc->ncflags >= PVF_MAX_CFLAGS - 1)
+		return pvf_error_set(err, PVF_E_USAGE, "too many compiler flags");
+	tc->cflags[tc->ncflags++] = f;
+	tc->cflags[tc->ncflags] = NULL;
+	return 0;
+}
+
+int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_error *err)
+{
+	const char *cc = opts && opts->cc ? opts->cc : PVF_DEFAULT_CC;
+	const char *opt = opts && opts->opt_level ? opts->opt_level : PVF_DEFAULT_OPT;
+	static const char *const rt_flags[] = { PVF_RT_CONFIG_CFLAGS };
+	size_t idlen;
+	char *p;
+
+	memset(tc, 0, sizeof(*tc));
+	tc->wasm2c = pvf__which("wasm2c");
+	if (!tc->wasm2c)
+		return pvf_error_set(err, PVF_E_TOOL, "wasm2c not found in PATH (install Debian's wabt)");
+	tc->cc = pvf__which(cc);
+	if (!tc->cc) {
+		pvf_error_set(err, PVF_E_TOOL, "C compiler \"%s\" not found", cc);
+		goto fail;
+	}
+	if (tool_version(tc->wasm2c, &tc->wasm2c_version, err) < 0 ||
+	    tool_version(tc->cc, &tc->cc_version, err) < 0)
+		goto fail;
+	tc->cc_is_clang = strstr(tc->cc_version, "clang") != NULL;
+
+	if (add_flag(tc, opt, err) < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof(rt_flags) / sizeof(rt_flags[0]); i++)
+		if (add_flag(tc, rt_flags[i], err) < 0)
+			goto fail;
+	if (add_flag(tc, "-fno-optimize-sibling-calls", err) < 0 || add_flag(tc, "-frounding-math", err) < 0 ||
+	    (!tc->cc_is_clang && add_flag(tc, "-fsignaling-nans", err) < 0) || add_flag(tc, "-fPIC", err) < 0 ||
+	    add_flag(tc, "-fvisibility=hidden", err) < 0 || add_flag(tc, "-fno-strict-aliasing", err) < 0 ||
+	    add_flag(tc, "-DNDEBUG", err) < 0 || add_flag(tc, "-w", err) < 0)
+		goto fail;
+	if (opts && opts->extra_cflags && *opts->extra_cflags) {
+		tc->extra = strdup(opts->extra_cflags);
+		if (!tc->extra) {
+			pvf_error_set(err, PVF_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		for (char *save = NULL, *t = strtok_r(tc->extra, " \t", &save); t;
+		     t = strtok_r(NULL, " \t", &save))
+			if (add_flag(tc, t, err) < 0)
+				goto fail;
+	}
+
+	idlen = 256 + strlen(tc->wasm2c_version) + strlen(tc->cc) + strlen(tc->cc_version);
+	for (int i = 0; i < tc->ncflags; i++)
+		idlen += strlen(tc->cflags[i]) + 1;
+	tc->id = malloc(idlen);
+	if (!tc->id) {
+		pvf_error_set(err, PVF_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	p = tc->id;
+	p += sprintf(p, "pvfhost %s; format %u; glue %u; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
+		     PVF_ARTIFACT_FORMAT_VERSION, PVF_GLUE_ABI_VERSION, tc->wasm2c_version, tc->cc, tc->cc_version);
+	for (int i = 0; i < tc->ncflags; i++)
+		p += sprintf(p, " %s", tc->cflags[i]);
+	return 0;
+fail:
+	pvf__toolchain_clear(tc);
+	return -1;
+}
+
+void pvf__toolchain_clear(pvf_toolchain *tc)
+{
+	free(tc->wasm2c);
+	free(tc->cc);
+	free(tc->wasm2c_version);
+	free(tc->cc_version);
+	free(tc->extra);
+	free(tc->id);
+	memset(tc, 0, sizeof(*tc));
+}
+
+int pvf_engine_toolchain_id(const pvf_prepare_opts *opts, char **ret, pvf_error *err)
+{
+	pvf_toolchain tc;
+
+	if (pvf__toolchain_init(&tc, opts, err) < 0)
+		return -1;
+	*ret = tc.id;
+	tc.id = NULL;
+	pvf__toolchain_clear(&tc);
+	return 0;
+}

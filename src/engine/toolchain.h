@@ -1,0 +1,33 @@
+/*
+ * toolchain.h — the external tools of the pipeline and the flags they get
+ * (internal).
+ */
+#ifndef PVF_ENGINE_TOOLCHAIN_H
+#define PVF_ENGINE_TOOLCHAIN_H
+
+#include <stdbool.h>
+
+#include "engine/engine.h"
+
+#define PVF_DEFAULT_CC "gcc"
+#define PVF_DEFAULT_OPT "-O1"
+#define PVF_MAX_CFLAGS 64
+
+typedef struct pvf_toolchain {
+	char *wasm2c;          /* absolute path */
+	char *cc;              /* absolute path */
+	bool cc_is_clang;
+	char *wasm2c_version;  /* first line of --version */
+	char *cc_version;
+	/* Flags for compiling generated C (NULL-terminated list of borrowed or
+	 * owned strings, see toolchain.c). */
+	const char *cflags[PVF_MAX_CFLAGS];
+	int ncflags;
+	char *extra;           /* owned copy of the extra flags, split in place */
+	char *id;              /* the toolchain id */
+} pvf_toolchain;
+
+int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_error *err);
+void pvf__toolchain_clear(pvf_toolchain *tc);
+
+#endif

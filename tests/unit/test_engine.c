@@ -1,0 +1,502 @@
+/*
+ * test_engine.c — the AOT pipeline end to end: prepare, load, instantiate,
+ * call; trap kinds; host functions and imported memory; the deterministic
+ * call-depth limit across compilers and optimisation levels; memory caps;
+ * instance cycling; artifact verification.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/rt.h"
+#include "wasm/module.h"
+
+static char g_dir[] = "/tmp/pvfhost-test-engine-XXXXXX";
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Prepares tests/wasm/<name>.wasm with the given compiler settings into an
+ * artifact file; returns its path (static buffer per call site is fine). */
+static char *prepare(const char *name, const char *cc, const char *opt, uint32_t depth, uint32_t pages)
+{
+	char path[512];
+	static int seq;
+	uint8_t *wasm;
+	size_t len;
+	pvf_module *m = NULL;
+	pvf_error err;
+	pvf_prepare_opts o = { 0 };
+	char *out = malloc(512);
+
+	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
+	wasm = read_all(path, &len);
+	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
+		fail_msg("decode %s: %s", name, err.msg);
+	o.cc = cc;
+	o.opt_level = opt;
+	o.max_call_depth = depth;
+	o.max_memory_pages = pages;
+	snprintf(out, 512, "%s/%s-%d.art", g_dir, name, seq++);
+	if (pvf_engine_prepare(wasm, len, m, &o, out, NULL, &err) < 0)
+		fail_msg("prepare %s: %s", name, err.msg);
+	pvf_module_free(m);
+	free(wasm);
+	return out;
+}
+
+static pvf_artifact *open_art(const char *path)
+{
+	pvf_artifact *a = NULL;
+	pvf_error err;
+
+	if (pvf_artifact_open(path, NULL, &a, &err) < 0)
+		fail_msg("open %s: %s", path, err.msg);
+	return a;
+}
+
+static pvf_instance *instantiate(pvf_artifact *a)
+{
+	pvf_instance *in = NULL;
+	pvf_error err;
+	pvf_trap trap;
+
+	if (pvf_instance_new(a, NULL, 0, NULL, &in, &trap, &err) < 0)
+		fail_msg("instantiate: %s", err.msg);
+	return in;
+}
+
+static char *g_traps;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(g_dir))
+		return -1;
+	g_traps = prepare("traps", NULL, "-O1", 0, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void expect_trap(pvf_instance *in, const char *fn, uint32_t nresults, pvf_trap_kind kind)
+{
+	pvf_error err;
+	pvf_trap trap;
+	uint64_t res[1];
+
+	assert_int_equal(pvf_instance_call(in, fn, NULL, 0, res, nresults, &trap, &err), -1);
+	if (err.code != PVF_E_TRAP)
+		fail_msg("%s: %s", fn, err.msg);
+	if (trap.kind != kind)
+		fail_msg("%s: trap %s, expected %s", fn, pvf_trap_name(trap.kind), pvf_trap_name(kind));
+}
+
+static void test_traps(void **state)
+{
+	pvf_artifact *a = open_art(g_traps);
+	pvf_instance *in = instantiate(a);
+
+	(void)state;
+	expect_trap(in, "unreachable", 0, PVF_TRAP_UNREACHABLE);
+	expect_trap(in, "div_by_zero", 1, PVF_TRAP_DIV_BY_ZERO);
+	expect_trap(in, "int_overflow", 1, PVF_TRAP_INT_OVERFLOW);
+	expect_trap(in, "invalid_conversion", 1, PVF_TRAP_INVALID_CONVERSION);
+	expect_trap(in, "memory_oob", 1, PVF_TRAP_MEMORY_OOB);
+	expect_trap(in, "memory_oob_far", 1, PVF_TRAP_MEMORY_OOB);
+	expect_trap(in, "table_oob", 1, PVF_TRAP_TABLE_OOB);
+	expect_trap(in, "indirect_null", 1, PVF_TRAP_INDIRECT_NULL);
+	expect_trap(in, "indirect_mismatch", 1, PVF_TRAP_INDIRECT_MISMATCH);
+	pvf_instance_free(in);
+	pvf_artifact_close(a);
+}
+
+static void test_calls_and_memory(void **state)
+{
+	pvf_artifact *a = open_art(g_traps);
+	pvf_instance *in = instantiate(a);
+	pvf_error err;
+	pvf_trap trap;
+	uint64_t args[2], res[1];
+	float f = 1.5f;
+	double d = 2.25, r;
+	uint32_t fb, v;
+
+	(void)state;
+	args[0] = 40;
+	args[1] = 2;
+	assert_int_equal(pvf_instance_call(in, "add", args, 2, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 42);
+	args[0] = 0xffffffffu;
+	args[1] = 1;
+	assert_int_equal(pvf_instance_call(in, "add", args, 2, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 0);
+	memcpy(&fb, &f, 4);
+	args[0] = fb;
+	memcpy(&args[1], &d, 8);
+	assert_int_equal(pvf_instance_call(in, "addf", args, 2, res, 1, &trap, &err), 0);
+	memcpy(&r, &res[0], 8);
+	assert_true(r == 3.75);
+	assert_int_equal(pvf_instance_call(in, "indirect_ok", NULL, 0, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 7);
+	/* wrong arity is a usage error, not a trap */
+	assert_int_equal(pvf_instance_call(in, "add", args, 1, res, 1, &trap, &err), -1);
+	assert_int_equal(err.code, PVF_E_USAGE);
+	assert_int_equal(pvf_instance_call(in, "nope", NULL, 0, res, 0, &trap, &err), -1);
+
+	/* memory: host writes, wasm reads; bounds checked on the host side */
+	v = 0xdeadbeef;
+	assert_int_equal(pvf_instance_write(in, 100, &v, 4, &err), 0);
+	args[0] = 100;
+	assert_int_equal(pvf_instance_call(in, "load", args, 1, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 0xdeadbeef);
+	assert_int_equal(pvf_instance_memory_size(in), 65536);
+	assert_int_equal(pvf_instance_write(in, 65534, &v, 4, &err), -1);
+	assert_int_equal(pvf_instance_read(in, UINT64_MAX - 1, &v, 4, &err), -1);
+	/* growth respects the module's own maximum (4 pages) */
+	args[0] = 3;
+	assert_int_equal(pvf_instance_call(in, "grow", args, 1, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 1);
+	args[0] = 1;
+	assert_int_equal(pvf_instance_call(in, "grow", args, 1, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 0xffffffffu);
+	/* the grown pages are readable, the next is not */
+	args[0] = 4 * 65536 - 4;
+	assert_int_equal(pvf_instance_call(in, "load", args, 1, res, 1, &trap, &err), 0);
+	args[0] = 4 * 65536;
+	assert_int_equal(pvf_instance_call(in, "load", args, 1, res, 1, &trap, &err), -1);
+	assert_int_equal(trap.kind, PVF_TRAP_MEMORY_OOB);
+	/* after a trap the instance still works */
+	args[0] = 1;
+	args[1] = 2;
+	assert_int_equal(pvf_instance_call(in, "add", args, 2, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 3);
+	pvf_instance_free(in);
+	pvf_artifact_close(a);
+}
+
+/* Host functions and an imported memory. */
+static int host_add(void *ctx, pvf_instance *in, const uint64_t *args, uint64_t *res, pvf_trap *trap)
+{
+	int *calls = ctx;
+	uint32_t v;
+	pvf_error err;
+
+	(*calls)++;
+	/* the host function sees the caller's memory */
+	if (pvf_instance_read(in, 0, &v, 4, &err) < 0)
+		return -1;
+	res[0] = (uint32_t)args[0] + args[1] + v;
+	return 0;
+}
+
+static int host_fail(void *ctx, pvf_instance *in, const uint64_t *args, uint64_t *res, pvf_trap *trap)
+{
+	trap->kind = PVF_TRAP_HOST_ERROR;
+	snprintf(trap->msg, sizeof(trap->msg), "host_fail called with %u", (uint32_t)args[0]);
+	return -1;
+}
+
+static int host_f(void *ctx, pvf_instance *in, const uint64_t *args, uint64_t *res, pvf_trap *trap)
+{
+	float f;
+	double d;
+	uint32_t b = (uint32_t)args[0];
+
+	memcpy(&f, &b, 4);
+	memcpy(&d, &args[1], 8);
+	f = (float)(f * d);
+	memcpy(&b, &f, 4);
+	res[0] = b;
+	return 0;
+}
+
+static void test_imports(void **state)
+{
+	char *path = prepare("imports", NULL, "-O1", 0, 8);
+	pvf_artifact *a = open_art(path);
+	pvf_instance *in = NULL;
+	pvf_binding b[4];
+	pvf_error err;
+	pvf_trap trap;
+	int calls = 0;
+	uint64_t args[2], res[1];
+	void *mem;
+	float f = 3.0f;
+	uint32_t fb, v = 1000;
+
+	(void)state;
+	assert_int_equal(pvf_artifact_nimports(a), 4);
+	assert_string_equal(pvf_artifact_import(a, 1)->params, "iI");
+	assert_string_equal(pvf_artifact_import(a, 1)->results, "I");
+	mem = pvf_memory_new(2, 8, &err);
+	assert_non_null(mem);
+	memset(b, 0, sizeof(b));
+	b[0].kind = PVF_EXTERN_MEMORY;
+	b[0].u.memory = mem;
+	b[1].kind = PVF_EXTERN_FUNC;
+	b[1].u.func.fn = host_add;
+	b[1].u.func.ctx = &calls;
+	b[2].kind = PVF_EXTERN_FUNC;
+	b[2].u.func.fn = host_fail;
+	b[3].kind = PVF_EXTERN_FUNC;
+	b[3].u.func.fn = host_f;
+	/* a binding of the wrong kind is a link error */
+	b[1].kind = PVF_EXTERN_GLOBAL;
+	assert_int_equal(pvf_instance_new(a, b, 4, NULL, &in, &trap, &err), -1);
+	assert_int_equal(err.code, PVF_E_LINK);
+	b[1].kind = PVF_EXTERN_FUNC;
+	assert_int_equal(pvf_instance_new(a, b, 3, NULL, &in, &trap, &err), -1);
+	assert_int_equal(err.code, PVF_E_LINK);
+	if (pvf_instance_new(a, b, 4, NULL, &in, &trap, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_ptr_equal(pvf_instance_memory(in), mem);
+	assert_int_equal(pvf_instance_write(in, 0, &v, 4, &err), 0);
+	args[0] = 5;
+	args[1] = 1ull << 40;
+	assert_int_equal(pvf_instance_call(in, "call_add", args, 2, res, 1, &trap, &err), 0);
+	assert_int_equal(res[0], (1ull << 40) + 1005);
+	assert_int_equal(calls, 1);
+	assert_int_equal(pvf_instance_call(in, "call_fail", NULL, 0, NULL, 0, &trap, &err), -1);
+	assert_int_equal(err.code, PVF_E_TRAP);
+	assert_int_equal(trap.kind, PVF_TRAP_HOST_ERROR);
+	assert_string_equal(trap.msg, "host_fail called with 5");
+	memcpy(&fb, &f, 4);
+	args[0] = fb;
+	{
+		double d = 0.5;
+		memcpy(&args[1], &d, 8);
+	}
+	assert_int_equal(pvf_instance_call(in, "call_f", args, 2, res, 1, &trap, &err), 0);
+	fb = (uint32_t)res[0];
+	memcpy(&f, &fb, 4);
+	assert_true(f == 1.5f);
+	/* the imported memory grows up to its own maximum, 8 pages */
+	args[0] = 6;
+	assert_int_equal(pvf_instance_call(in, "grow", args, 1, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 2);
+	args[0] = 1;
+	assert_int_equal(pvf_instance_call(in, "grow", args, 1, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 0xffffffffu);
+	pvf_instance_free(in);
+	pvf_memory_free(mem);
+	pvf_artifact_close(a);
+	free(path);
+}
+
+/* The call-depth limit is deterministic: the same depth at every
+ * optimisation level and with both compilers, and reached before any
+ * native stack overflow. */
+static void test_depth_deterministic(void **state)
+{
+	static const char *const ccs[] = { "gcc", "clang" };
+	static const char *const opts[] = { "-O0", "-O1", "-O2" };
+	static const char *const fns[] = { "recurse", "recurse_fat" };
+	const uint32_t limit = 5000;
+	int64_t seen[2] = { -1, -1 };
+
+	(void)state;
+	for (int c = 0; c < 2; c++) {
+		for (int o = 0; o < 3; o++) {
+			char *path = prepare("recursion", ccs[c], opts[o], limit, 0);
+			pvf_artifact *a = open_art(path);
+			pvf_instance *in = instantiate(a);
+			pvf_error err;
+			pvf_trap trap;
+			uint64_t res[1];
+
+			for (int f = 0; f < 2; f++) {
+				for (int rep = 0; rep < 3; rep++) {
+					assert_int_equal(pvf_instance_call(in, fns[f], NULL, 0, res, 1, &trap, &err), -1);
+					assert_int_equal(trap.kind, PVF_TRAP_STACK_EXHAUSTED);
+					assert_int_equal(pvf_instance_call(in, "depth", NULL, 0, res, 1, &trap, &err), 0);
+					if (seen[f] < 0)
+						seen[f] = (int64_t)res[0];
+					if ((int64_t)res[0] != seen[f])
+						fail_msg("%s %s %s: depth %u, first run %lld", ccs[c], opts[o], fns[f],
+							 (uint32_t)res[0], (long long)seen[f]);
+				}
+			}
+			pvf_instance_free(in);
+			pvf_artifact_close(a);
+			unlink(path);
+			free(path);
+		}
+	}
+	/* The exported function and the recursion share the limit: the
+	 * recursive function ran limit - 1 times (the export is one frame). */
+	assert_int_equal(seen[0], limit - 1);
+	assert_int_equal(seen[1], limit - 1);
+}
+
+/* Memory is capped by the configured page maximum, not only the module's. */
+static void test_memory_cap(void **state)
+{
+	char *path = prepare("membomb", NULL, "-O1", 0, 40);
+	pvf_artifact *a = open_art(path);
+	pvf_instance *in = instantiate(a);
+	pvf_error err;
+	pvf_trap trap;
+	uint64_t res[1];
+
+	(void)state;
+	assert_int_equal(pvf_instance_call(in, "bomb", NULL, 0, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 40);
+	pvf_instance_free(in);
+	/* a per-instance cap below the module's minimum fails instantiation */
+	{
+		pvf_instance_opts io = { .max_memory_pages = 0 };
+		pvf_instance *in2 = NULL;
+		io.max_memory_pages = 20;
+		if (pvf_instance_new(a, NULL, 0, &io, &in2, &trap, &err) < 0)
+			fail_msg("%s", err.msg);
+		assert_int_equal(pvf_instance_call(in2, "bomb", NULL, 0, res, 1, &trap, &err), 0);
+		assert_int_equal((uint32_t)res[0], 20);
+		pvf_instance_free(in2);
+	}
+	pvf_artifact_close(a);
+	free(path);
+}
+
+/* 20,000 instantiate/free cycles in one process: each instance reserves
+ * 8 GiB of address space, so a leak would exhaust the 128 TiB user address
+ * space after ~16,000 cycles. */
+static void test_instance_cycles(void **state)
+{
+	pvf_artifact *a = open_art(g_traps);
+	uint32_t before = pvf__rt_live_memories();
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		pvf_instance *in = NULL;
+		pvf_error err;
+		pvf_trap trap;
+		if (pvf_instance_new(a, NULL, 0, NULL, &in, &trap, &err) < 0)
+			fail_msg("cycle %d: %s", i, err.msg);
+		pvf_instance_free(in);
+	}
+	assert_int_equal(pvf__rt_live_memories(), before);
+	pvf_artifact_close(a);
+}
+
+static void corrupt_copy(const char *src, const char *dst, long off, int truncate_to)
+{
+	size_t len;
+	uint8_t *buf = read_all(src, &len);
+	FILE *f = fopen(dst, "wb");
+
+	if (off >= 0)
+		buf[off < 0 ? 0 : (off < (long)len ? off : (long)len - 1)] ^= 0x40;
+	if (truncate_to >= 0)
+		len = (size_t)truncate_to;
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	free(buf);
+}
+
+static void test_artifact_verification(void **state)
+{
+	char path[600];
+	pvf_artifact *a = NULL;
+	pvf_artifact_info info;
+	pvf_artifact_expect ex = { 0 };
+	pvf_error err;
+	size_t len;
+	uint8_t *buf = read_all(g_traps, &len);
+	uint8_t wrong[32];
+	char *tc = NULL;
+
+	(void)state;
+	free(buf);
+	snprintf(path, sizeof(path), "%s/bad.art", g_dir);
+	assert_int_equal(pvf_artifact_verify(g_traps, NULL, &info, &err), 0);
+	assert_int_equal(info.max_call_depth, PVF_DEFAULT_CALL_DEPTH);
+	assert_true(info.native_stack_bytes > (uint64_t)PVF_DEFAULT_CALL_DEPTH * 16);
+
+	/* the toolchain id this process would use matches the artifact's */
+	pvf_prepare_opts o = { .opt_level = "-O1" };
+	assert_int_equal(pvf_engine_toolchain_id(&o, &tc, &err), 0);
+	assert_string_equal(tc, info.toolchain_id);
+	ex.toolchain_id = tc;
+	assert_int_equal(pvf_artifact_verify(g_traps, &ex, NULL, &err), 0);
+	ex.toolchain_id = "pvfhost 0.0.0; another compiler";
+	assert_int_equal(pvf_artifact_verify(g_traps, &ex, NULL, &err), -1);
+	assert_int_equal(err.code, PVF_E_ARTIFACT_FOREIGN);
+	ex.toolchain_id = NULL;
+	memset(wrong, 0xaa, sizeof(wrong));
+	ex.code_hash = wrong;
+	assert_int_equal(pvf_artifact_open(g_traps, &ex, &a, &err), -1);
+	assert_int_equal(err.code, PVF_E_ARTIFACT_CORRUPT);
+	ex.code_hash = info.code_hash;
+	assert_int_equal(pvf_artifact_verify(g_traps, &ex, NULL, &err), 0);
+	pvf_artifact_info_clear(&info);
+	free(tc);
+
+	/* a flipped bit anywhere: header, toolchain id, payload */
+	static const long offs[] = { 0, 9, 20, 85, 150, 400, -2 };
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		struct { long off; } c = { offs[i] };
+		long off = c.off == -2 ? (long)len - 10 : c.off;
+		corrupt_copy(g_traps, path, off, -1);
+		assert_int_equal(pvf_artifact_open(path, NULL, &a, &err), -1);
+		if (off == 9)
+			assert_true(err.code == PVF_E_ARTIFACT_FOREIGN || err.code == PVF_E_ARTIFACT_CORRUPT);
+		else
+			assert_int_equal(err.code, PVF_E_ARTIFACT_CORRUPT);
+		assert_int_equal(err.cls, PVF_CLASS_POSSIBLY_INVALID);
+	}
+	/* truncated at several lengths */
+	static const int cuts[] = { 0, 7, 100, 300, 5000 };
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		corrupt_copy(g_traps, path, -1, cuts[i]);
+		assert_int_equal(pvf_artifact_open(path, NULL, &a, &err), -1);
+		assert_int_equal(err.code, PVF_E_ARTIFACT_CORRUPT);
+	}
+	/* missing file */
+	assert_int_equal(pvf_artifact_open("/nonexistent/x.art", NULL, &a, &err), -1);
+	assert_int_equal(err.code, PVF_E_IO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_traps),
+		cmocka_unit_test(test_calls_and_memory),
+		cmocka_unit_test(test_imports),
+		cmocka_unit_test(test_memory_cap),
+		cmocka_unit_test(test_instance_cycles),
+		cmocka_unit_test(test_artifact_verification),
+		cmocka_unit_test(test_depth_deterministic),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

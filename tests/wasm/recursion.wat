@@ -1,0 +1,25 @@
+;; recursion.wat — unbounded recursion that records how deep it got, so a
+;; test can check the depth at which the call stack is exhausted.
+(module
+  (global $depth (mut i32) (i32.const 0))
+  (func $rec (param i32) (result i32)
+    (global.set $depth (i32.add (global.get $depth) (i32.const 1)))
+    (i32.add (call $rec (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func (export "recurse") (result i32)
+    (global.set $depth (i32.const 0))
+    (call $rec (i32.const 0)))
+  (func (export "depth") (result i32) (global.get $depth))
+  ;; a frame with many live locals, to make native frames larger
+  (func $fat (param i32) (result i64)
+    (local i64 i64 i64 i64 i64 i64 i64 i64)
+    (global.set $depth (i32.add (global.get $depth) (i32.const 1)))
+    (local.set 1 (i64.extend_i32_u (local.get 0)))
+    (local.set 2 (i64.mul (local.get 1) (i64.const 3)))
+    (local.set 3 (i64.mul (local.get 2) (i64.const 5)))
+    (local.set 4 (i64.mul (local.get 3) (i64.const 7)))
+    (i64.add (call $fat (i32.add (local.get 0) (i32.const 1)))
+      (i64.add (local.get 1) (i64.add (local.get 2) (i64.add (local.get 3) (local.get 4))))))
+  (func (export "recurse_fat") (result i64)
+    (global.set $depth (i32.const 0))
+    (call $fat (i32.const 0)))
+)
