@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make demo`: the main job on bundled inputs — inspect a small PVF-shaped
+# module (examples/demo.wat, assembled at build time), check the PVF rules,
+# compile it into an artifact, and run it: a compute kernel, then a trap.
+set -euo pipefail
+build=${1:-build}
+pvfhost="$build/src/cli/pvfhost"
+wasm="$build/examples/demo.wasm"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pvfhost-demo-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "inspect: module summary and PVF-rule verdict"
+"$pvfhost" inspect "$wasm"
+
+step "prepare: wasm -> C (wasm2c) -> shared object -> artifact"
+"$pvfhost" prepare "$wasm" -o "$work/demo.artifact"
+
+step "invoke: fib(27) from the artifact"
+"$pvfhost" invoke --artifact "$work/demo.artifact" fib 27
+
+step "invoke: validate_block on empty input traps (a deterministic verdict, exit 1)"
+set +e
+"$pvfhost" invoke --artifact "$work/demo.artifact" validate_block 0 0
+rc=$?
+set -e
+echo "exit code $rc"
+[ "$rc" -eq 1 ]
+
+if [ -x "$build/src/cli/pvfhost" ] && "$pvfhost" --help | grep -q '^  validate'; then
+  if [ -f "$build/examples/adder-params.hex" ] && [ -f "$build/examples/mini-adder.wasm" ]; then
+    step "validate: a bundled block on the bundled mini adder PVF"
+    "$pvfhost" validate --code "$build/examples/mini-adder.wasm" --params "$build/examples/adder-params.hex" --json
+  fi
+fi
+echo
+echo "demo finished"
