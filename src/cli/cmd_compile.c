@@ -91,11 +91,14 @@ int cmd_prepare(int argc, char **argv)
 	pvf_prepare_stats s;
 	pvf_error err;
 	const char *path = NULL, *out = NULL;
+	bool rules = true;
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_parse_prepare_opt(argc, argv, &i, &o))
 			continue;
-		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+		if (!strcmp(argv[i], "--no-rules"))
+			rules = false;
+		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out = argv[++i];
 		else if (argv[i][0] == '-')
 			return cli_usage("prepare: unknown option %s", argv[i]);
@@ -106,7 +109,7 @@ int cmd_prepare(int argc, char **argv)
 	}
 	if (!path || !out)
 		return cli_usage("prepare: FILE and -o ARTIFACT are required");
-	if (cli_prepare_file(path, &o, true, out, &s, &err) < 0) {
+	if (cli_prepare_file(path, &o, rules, out, &s, &err) < 0) {
 		if (err.cls == PVF_CLASS_DETERMINISTIC) {
 			printf("invalid: %s: %s\n", pvf_error_code_name(err.code), err.msg);
 			return CLI_VERDICT;

@@ -14,8 +14,8 @@ static const struct {
 } commands[] = {
 	{ "inspect", cmd_inspect, "inspect FILE [--json] [--allow-bulk-memory] [--deny-missing-imports]\n"
 				  "      summary of a PVF and its PVF-rule verdict (exit 1: a rule is broken)" },
-	{ "prepare", cmd_prepare, "prepare FILE -o ARTIFACT [--cc CC] [-O LEVEL] [--call-depth N] [--max-pages N]\n"
-				  "      compile a PVF into an artifact and print per-stage timings" },
+	{ "prepare", cmd_prepare, "prepare FILE -o ARTIFACT [--cc CC] [-O LEVEL] [--call-depth N] [--max-pages N] [--no-rules]\n"
+				  "      compile a PVF (or, with --no-rules, any module) into an artifact; print per-stage costs" },
 	{ "invoke", cmd_invoke, "invoke (FILE | --artifact ARTIFACT) EXPORT [ARG...]\n"
 				"      call an export with typed arguments (exit 1: trap)" },
 };

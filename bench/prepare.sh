@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Preparation cost per stage on the corpus runtimes, for each compiler
+# configuration given (default: gcc and clang at -O0/-O1/-O2). Runs one
+# preparation at a time (they use one core each). Appends dated rows to
+# docs/performance.md.
+set -euo pipefail
+build=${1:-build}
+shift || true
+configs=("$@")
+[ ${#configs[@]} -gt 0 ] || configs=("gcc:-O0" "gcc:-O1" "gcc:-O2" "clang:-O0" "clang:-O1" "clang:-O2")
+root=$(cd "$(dirname "$0")/.." && pwd)
+corpus=${PVFHOST_CORPUS:-$root/../shared/corpus}
+blobs=${BENCH_BLOBS:-"adder cumulus-shell polkadot-coretime"}
+pvfhost="$build/src/cli/pvfhost"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pvfhost-bench-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+[ -d "$corpus/pvf" ] || { echo "bench/prepare.sh: no corpus at $corpus (set PVFHOST_CORPUS)" >&2; exit 1; }
+
+date=$(date -u +%Y-%m-%d)
+cores=$(nproc)
+rows=""
+for blob in $blobs; do
+  for cfg in "${configs[@]}"; do
+    cc=${cfg%%:*}; opt=${cfg#*:}
+    start=$(date +%s.%N)
+    out=$("$pvfhost" prepare "$corpus/pvf/$blob.compressed.wasm" -o "$work/a.art" --cc "$cc" "$opt")
+    end=$(date +%s.%N)
+    total=$(python3 -c "print('%.2f' % ($end - $start))")
+    echo "$blob $cfg (total ${total} s):"; echo "$out"
+    row=$(python3 - "$out" <<'PY'
+import re, sys
+out = sys.argv[1]
+def st(name):
+    m = re.search(name + r"\s+wall\s+([\d.]+) s\s+cpu\s+([\d.]+) s\s+peak rss\s+([\d.]+) MiB", out)
+    return m.groups() if m else ("?", "?", "?")
+t, c = st("translate"), st("compile")
+l = st("link")
+m = re.search(r"largest frame (\d+) bytes, native stack ([\d.]+) MiB", out)
+print(f"{float(t[0]):.2f} s / {float(t[1]):.2f} s / {float(t[2]):.0f} MiB | {float(c[0]):.2f} s / {float(c[1]):.2f} s / {float(c[2]):.0f} MiB | {float(l[0]):.2f} s | FRAME {m.group(1)} B | {m.group(2)} MiB")
+PY
+)
+    row=${row/FRAME/${total} s |}
+    rows+="| $date | $cores | $blob | $cfg | $row |"$'\n'
+    rm -f "$work/a.art"
+  done
+done
+if [ "${BENCH_NO_RECORD:-0}" != 1 ]; then
+  printf '%s' "$rows" | python3 "$root/bench/record.py" prepare
+fi
