@@ -41,7 +41,9 @@ bench: build
 	@./bench/run.sh $(BUILD)
 
 fuzz: deps
-	CC=clang $(MESON) setup build-fuzz -Dfuzz=true --buildtype=debugoptimized -Db_lundef=false 2>/dev/null || true
+	test -f build-fuzz/build.ninja || CC=clang $(MESON) setup build-fuzz -Dfuzz=true \
+		--buildtype=debugoptimized -Db_lundef=false -Db_sanitize=address,undefined \
+		-Dc_args=-fsanitize=fuzzer-no-link
 	ninja -C build-fuzz
 	@echo "fuzzers in build-fuzz/fuzz/ (see docs/fuzzing.md)"
 

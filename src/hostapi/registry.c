@@ -9,7 +9,7 @@
  *     #[version(n)] of each function, including `register_only` ones (old
  *     runtimes still import them) and the RFC-0145 versions;
  *   - cumulus primitives/proof-size-hostfunction: storage_proof_size;
- *   - /work/shared/corpus/pvf/host-functions-used.tsv: the functions six real
+ *   - the shared corpus, pvf/host-functions-used.tsv: the functions six real
  *     Cumulus PVFs import; the unit test checks every row against this table.
  *
  * Status follows the categories of registry.h. Where it differs from what

@@ -8,7 +8,7 @@
  *  - the spec test suite files in the corpus (binary.wast,
  *    binary-leb128.wast, custom.wast, ...) for the LEB128 and
  *    malformed-module cases, quoted with their line numbers;
- *  - /work/shared/corpus/README.md for the facts about the real PVFs
+ *  - the shared corpus, README.md for the facts about the real PVFs
  *    (sizes, imports, exports).
  * Real PVFs are read in place from $PVFHOST_CORPUS (default
  * $PVFHOST_SOURCE_ROOT/../shared/corpus); without the corpus those tests
