@@ -234,6 +234,36 @@ static void test_verify_spcore(void **state)
 	assert_true(pvf_ecdsa_verify_prehashed(sig, hash, pubc));
 }
 
+/* Random signatures never verify against a fixed key, and recovery of
+ * random input either fails with one of the three errors or succeeds. */
+static void test_garbage(void **state)
+{
+	uint8_t pubc[33], sig[65], msg[32], pub[64];
+	uint64_t x = UINT64_C(0x9e3779b97f4a7c15); /* xorshift64, fixed seed */
+
+	(void)state;
+	unhex(SPCORE_PUBC, pubc, 33);
+	for (int i = 0; i < 256; i++) {
+		for (size_t j = 0; j < sizeof sig; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			sig[j] = (uint8_t)x;
+			if (j < sizeof msg)
+				msg[j] = (uint8_t)(x >> 8);
+		}
+		sig[64] &= 3;
+		assert_false(pvf_ecdsa_verify(1, sig, msg, sizeof msg, pubc));
+		assert_false(pvf_ecdsa_verify(2, sig, msg, sizeof msg, pubc));
+		assert_false(pvf_ecdsa_verify_prehashed(sig, msg, pubc));
+		for (unsigned version = 1; version <= 2; version++) {
+			pvf_ecdsa_error e = PVF_ECDSA_BAD_V;
+			if (!pvf_secp256k1_recover(version, sig, msg, pub, &e))
+				assert_true(e == PVF_ECDSA_BAD_RS || e == PVF_ECDSA_BAD_SIGNATURE);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_high_s_accepted),
 		cmocka_unit_test(test_overflowing_rs),
 		cmocka_unit_test(test_verify_spcore),
+		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

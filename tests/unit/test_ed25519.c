@@ -164,6 +164,40 @@ static void test_zip215_small_order(void **state)
 	assert_int_equal(sodium_valid, 0);
 }
 
+/* Signatures made by libsodium (RFC 8032 signer, an independent
+ * implementation) over random keys and messages verify; any single-bit change
+ * of message, key or signature does not. Random garbage never crashes. */
+static void test_libsodium_signatures(void **state)
+{
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	for (int i = 0; i < 64; i++) {
+		uint8_t pk[32], sk[64], sig[64], msg[300];
+		size_t mlen = (size_t)randombytes_uniform(sizeof msg);
+
+		crypto_sign_keypair(pk, sk);
+		randombytes_buf(msg, sizeof msg);
+		crypto_sign_detached(sig, NULL, msg, mlen, sk);
+		assert_true(pvf_ed25519_verify(sig, msg, mlen, pk));
+		if (mlen > 0) {
+			msg[randombytes_uniform((uint32_t)mlen)] ^= (uint8_t)(1u << randombytes_uniform(8));
+			assert_false(pvf_ed25519_verify(sig, msg, mlen, pk));
+		}
+		uint32_t bit = randombytes_uniform(64 * 8);
+		sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		/* Flipping bit 255 of R toggles x to -x: a different point (x != 0). */
+		assert_false(pvf_ed25519_verify(sig, msg, mlen, pk));
+	}
+	for (int i = 0; i < 64; i++) {
+		uint8_t pk[32], sig[64], msg[16];
+
+		randombytes_buf(pk, sizeof pk);
+		randombytes_buf(sig, sizeof sig);
+		randombytes_buf(msg, sizeof msg);
+		assert_false(pvf_ed25519_verify(sig, msg, sizeof msg, pk));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_noncanonical_s_rejected),
 		cmocka_unit_test(test_off_curve_rejected),
 		cmocka_unit_test(test_zip215_small_order),
+		cmocka_unit_test(test_libsodium_signatures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

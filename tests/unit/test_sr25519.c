@@ -192,6 +192,24 @@ static void test_identity_public_key(void **state)
 	assert_true(pvf_sr25519_verify(sig, msg, 8, pub));
 }
 
+/* Random inputs never verify (and never crash). */
+static void test_garbage(void **state)
+{
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	for (int i = 0; i < 256; i++) {
+		uint8_t pub[32], sig[64], msg[40];
+
+		randombytes_buf(pub, sizeof pub);
+		randombytes_buf(sig, sizeof sig);
+		randombytes_buf(msg, sizeof msg);
+		if (i & 1)
+			crypto_core_ristretto255_random(pub);
+		assert_false(pvf_sr25519_verify(sig, msg, sizeof msg, pub));
+		assert_false(pvf_sr25519_verify_deprecated(sig, msg, sizeof msg, pub));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_legacy_signature),
 		cmocka_unit_test(test_bad_public_keys),
 		cmocka_unit_test(test_identity_public_key),
+		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
