@@ -388,6 +388,9 @@ void pvf_artifact_close(pvf_artifact *a)
 {
 	if (!a)
 		return;
+	for (uint32_t i = 0; i < a->nzombies; i++)
+		pvf__instance_free_zombie(a->zombies[i]);
+	free(a->zombies);
 	if (a->dl)
 		dlclose(a->dl);
 	if (a->fd >= 0)

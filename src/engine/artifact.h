@@ -15,6 +15,14 @@ struct pvf_artifact {
 	const pvf_glue_abi *abi;
 	pvf_extern_desc *imports;
 	pvf_extern_desc *exports;
+	/* Instances whose instantiation trapped after writing references to
+	 * their functions into an imported table: kept until the artifact is
+	 * closed so those references never dangle. */
+	struct pvf_instance **zombies;
+	uint32_t nzombies;
 };
+
+/* Frees a zombie instance (instance.c). */
+void pvf__instance_free_zombie(struct pvf_instance *in);
 
 #endif

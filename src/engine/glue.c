@@ -154,6 +154,22 @@ static void write_instance_struct(FILE *out, const pvf_name *module)
 	fputs("_instance_t", out);
 }
 
+static bool same_name(const pvf_name *a, const pvf_name *b)
+{
+	return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+}
+
+/* wasm2c declares one symbol per (module, field): a module importing the
+ * same name twice gets one thunk, bound to the first such import. */
+static bool duplicate_import(const pvf_module *m, uint32_t i)
+{
+	for (uint32_t j = 0; j < i; j++)
+		if (m->imports[j].kind == m->imports[i].kind && same_name(&m->imports[j].module, &m->imports[i].module) &&
+		    same_name(&m->imports[j].field, &m->imports[i].field))
+			return true;
+	return false;
+}
+
 static int write_imports(FILE *out, const pvf_module *m, pvf_error *err)
 {
 	for (uint32_t i = 0; i < m->nimports; i++) {
@@ -161,6 +177,8 @@ static int write_imports(FILE *out, const pvf_module *m, pvf_error *err)
 		const pvf_functype *ft;
 		char what[64];
 
+		if (duplicate_import(m, i))
+			continue;
 		switch (im->kind) {
 		case PVF_EXTERN_FUNC:
 			ft = &m->types[im->u.func_type];

@@ -152,17 +152,29 @@ int pvf_instance_new(pvf_artifact *a, const pvf_binding *imports, uint32_t nimpo
 	pvf__rt_set_max_pages(0);
 	if (r < 0) {
 		pvf_error_code code = PVF_E_INSTANTIATE;
-		/* The wasm2c free function releases whatever was allocated; the
-		 * instance was zeroed, so parts never allocated are skipped. */
-		a->abi->free_instance(in->inst);
+		bool imports_table = false;
+
 		if (r < -1 || (t.kind == PVF_TRAP_RESOURCE && strncmp(t.msg, "cannot ", 7) == 0))
 			code = PVF_E_RUNTIME_CONSTRUCTION;
 		run_error(r, &t, code, "instantiation failed", err);
 		if (trap)
 			*trap = t;
-		free(in->bindings);
-		free(in->inst);
-		free(in);
+		for (uint32_t i = 0; i < nimports; i++)
+			if (imports[i].kind == PVF_EXTERN_TABLE)
+				imports_table = true;
+		if (imports_table) {
+			/* An imported table may already hold references to this
+			 * instance's functions: keep it until the artifact closes. */
+			pvf_instance **z = realloc(a->zombies, (a->nzombies + 1) * sizeof(*z));
+			if (z) {
+				a->zombies = z;
+				a->zombies[a->nzombies++] = in;
+				return -1;
+			}
+		}
+		/* The wasm2c free function releases whatever was allocated; the
+		 * instance was zeroed, so parts never allocated are skipped. */
+		pvf__instance_free_zombie(in);
 		return -1;
 	}
 	for (uint32_t i = 0; i < nimports && !in->memory0; i++)
@@ -178,6 +190,14 @@ int pvf_instance_new(pvf_artifact *a, const pvf_binding *imports, uint32_t nimpo
 	}
 	*ret = in;
 	return 0;
+}
+
+void pvf__instance_free_zombie(pvf_instance *in)
+{
+	in->a->abi->free_instance(in->inst);
+	free(in->inst);
+	free(in->bindings);
+	free(in);
 }
 
 void pvf_instance_free(pvf_instance *in)

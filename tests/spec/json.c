@@ -281,8 +281,11 @@ static int parse_string(reader *r, const char **ret, size_t *ret_len)
 
 	advance(r, 1); /* the opening quote */
 	s = r->p;
-	/* The decoded string is never longer than its source text. */
-	max = (size_t)(r->end - s);
+	/* The decoded string is never longer than its source text up to the
+	 * closing quote (found here; the loop below validates). */
+	max = 0;
+	while (s + max < r->end && s[max] != '"')
+		max += s[max] == '\\' && s + max + 1 < r->end ? 2 : 1;
 	buf = arena_alloc(r->d, max + 1);
 	if (!buf)
 		return nomem(r);

@@ -78,6 +78,11 @@ if [ ${#signext[@]} -gt 0 ]; then
 	args+=(--features signext "$work"/json/signext/*.json)
 fi
 if [ "$cache" != none ]; then
+	# The runner refreshes an entry's mtime on every use; drop entries
+	# unused for a day (other toolchains, older builds of the engine).
+	if [ -d "$cache" ]; then
+		find "$cache" -maxdepth 1 -name '*.pvfa' -mmin +1440 -delete 2>/dev/null || true
+	fi
 	args=(--cache "$cache" "${args[@]}")
 fi
 

@@ -66,6 +66,7 @@
 #define MAX_VALUES 1000u                 /* arguments or results of one action */
 #define MAX_REPORT_LINE 1024u            /* one child report line, parent side */
 #define MAX_MSG 700u                     /* one failure message as reported */
+#define MAX_SELF_EXE (512u << 20)        /* bytes of this executable, hashed for --cache */
 #define MAX_JOBS 64u                     /* -j */
 #define MAX_RESTARTS 50u                 /* new children for one file after crashes */
 #define DEFAULT_FILE_TIMEOUT_S 1200u     /* wall time for one JSON file */
@@ -159,6 +160,7 @@ typedef struct run_opts {
 	unsigned timeout_s;
 	bool verbose;
 	char *toolchain_id;        /* computed once by the parent */
+	uint8_t self_hash[32];     /* BLAKE2b-256 of this executable (the engine is linked in) */
 } run_opts;
 
 static uint32_t features_bits(const char *name)
@@ -999,8 +1001,12 @@ static int get_artifact(child_state *st, const uint8_t *bytes, size_t size, cons
 	crypto_generichash(code_hash, sizeof(code_hash), bytes, size, NULL, 0);
 	expect.code_hash = code_hash;
 	if (o->cache_dir) {
-		/* key = BLAKE2b-256(toolchain id, NUL, features, max pages, wasm) */
+		/* key = BLAKE2b-256(runner executable hash, toolchain id, NUL,
+		 * features, max pages, wasm). The executable's hash covers
+		 * engine changes that leave the toolchain id alone (glue,
+		 * patches of the generated code). */
 		crypto_generichash_init(&hs, NULL, 0, sizeof(key));
+		crypto_generichash_update(&hs, o->self_hash, sizeof(o->self_hash));
 		crypto_generichash_update(&hs, (const uint8_t *)o->toolchain_id, strlen(o->toolchain_id) + 1);
 		crypto_generichash_update(&hs, (const uint8_t *)words, sizeof(words));
 		crypto_generichash_update(&hs, bytes, size);
@@ -1008,8 +1014,11 @@ static int get_artifact(child_state *st, const uint8_t *bytes, size_t size, cons
 		hex32(hex, key);
 		snprintf(path, sizeof(path), "%s/%s.pvfa", o->cache_dir, hex);
 		if (access(path, F_OK) == 0) {
-			if (pvf_artifact_open(path, &expect, ret, &err) == 0)
+			if (pvf_artifact_open(path, &expect, ret, &err) == 0) {
+				/* mtime = last use: run-spec.sh prunes unused entries */
+				utimensat(AT_FDCWD, path, NULL, 0);
 				return 0;
+			}
 			unlink(path); /* stale or corrupt: prepare again */
 		}
 	} else {
@@ -1899,18 +1908,147 @@ static int cmp_by_modules(const void *a, const void *b)
 	return (x->nmodules < y->nmodules) - (x->nmodules > y->nmodules);
 }
 
+/* ---- self-test of the JSON parser (spec-runner --self-test) ----------------------------- */
+
+static unsigned st_failures;
+
+static void st_check(bool ok, const char *what)
+{
+	if (!ok) {
+		printf("self-test FAIL: %s\n", what);
+		st_failures++;
+	}
+}
+
+static uint64_t st_u64(const pvf_json *v)
+{
+	uint64_t x = UINT64_MAX;
+
+	pvf__json_u64(v, &x);
+	return x;
+}
+
+static bool st_rejects(const char *text, size_t len)
+{
+	pvf_json *root = NULL;
+	pvf_error err;
+
+	if (pvf__json_parse(text, len, &root, &err) == 0) {
+		pvf__json_free(root);
+		return false;
+	}
+	return err.code == PVF_E_MALFORMED;
+}
+
+/* Expected values come from RFC 8259 (the JSON grammar, section 13's
+ * examples, section 7's escapes); the rejections are RFC 8259 grammar
+ * violations, plus this parser's documented strictness (lone surrogates,
+ * duplicate keys). */
+static int json_self_test(void)
+{
+	static const char rfc_example1[] =
+		"{\n  \"Image\": {\n    \"Width\":  800,\n    \"Height\": 600,\n"
+		"    \"Title\":  \"View from 15th Floor\",\n    \"Thumbnail\": {\n"
+		"      \"Url\":    \"http://www.example.com/image/481989943\",\n"
+		"      \"Height\": 125,\n      \"Width\":  100\n    },\n"
+		"    \"Animated\" : false,\n    \"IDs\": [116, 943, 234, 38793]\n  }\n}\n";
+	static const char rfc_example2[] =
+		"[{\"precision\": \"zip\", \"Latitude\": 37.7668, \"Longitude\": -122.3959,"
+		" \"Address\": \"\", \"City\": \"SAN FRANCISCO\", \"State\": \"CA\", \"Zip\": \"94107\","
+		" \"Country\": \"US\"}, {\"precision\": \"zip\", \"Latitude\": 37.371991,"
+		" \"Longitude\": -122.026020, \"Address\": \"\", \"City\": \"SUNNYVALE\", \"State\": \"CA\","
+		" \"Zip\": \"94085\", \"Country\": \"US\"}]";
+	/* RFC 8259 section 7: "\u005C" is a reverse solidus; the G clef
+	 * U+1D11E is "\uD834\uDD1E" (UTF-8 F0 9D 84 9E); plus \u0000. */
+	static const char escapes[] = "[\"a\\u005Cb\", \"\\uD834\\uDD1E\", \"x\\u0000y\", \"\\t\\n\\/\"]";
+	static const char *const bad[] = {
+		"", " ", "[1,]", "{\"a\":1,}", "[01]", "[1 2]", "{'a':1}", "[.5]", "[1.]", "[1e]", "[-]",
+		"[+1]", "[\"\t\"]", "[\"\\x\"]", "[\"\\u12\"]", "[tru]", "[nul]", "{\"a\" 1}", "{1:2}",
+		"[1]]", "[1] x", "\"abc", "[\"\\uDEAD\"]", "[\"\\uD834\"]", "{\"a\":1,\"a\":2}",
+		"[\"\xc3\x28\"]", "[\"\xed\xa0\x80\"]", "[\"\xc0\xaf\"]", "\xef\xbb\xbf[]",
+	};
+	pvf_json *root;
+	const pvf_json *img, *ids, *v;
+	pvf_error err;
+	size_t len;
+	const char *str;
+	char deep[2 * (PVF_JSON_MAX_DEPTH + 2) + 1];
+
+	st_check(pvf__json_parse(rfc_example1, sizeof(rfc_example1) - 1, &root, &err) == 0, "RFC 8259 example 1");
+	if (!st_failures) {
+		img = pvf__json_get(root, "Image");
+		st_check(st_u64(pvf__json_get(img, "Width")) == 800, "Width 800");
+		st_check(st_u64(pvf__json_get(img, "Height")) == 600, "Height 600");
+		str = pvf__json_get_str(img, "Title", &len);
+		st_check(str && len == 20 && memcmp(str, "View from 15th Floor", 20) == 0, "Title");
+		st_check(st_u64(pvf__json_get(pvf__json_get(img, "Thumbnail"), "Height")) == 125, "Thumbnail Height");
+		v = pvf__json_get(img, "Animated");
+		st_check(v && v->kind == PVF_JSON_FALSE, "Animated false");
+		ids = pvf__json_get_array(img, "IDs");
+		st_check(ids && ids->len == 4 && st_u64(ids->items[0]) == 116 && st_u64(ids->items[3]) == 38793,
+			 "IDs [116, 943, 234, 38793]");
+		pvf__json_free(root);
+	}
+	if (pvf__json_parse(rfc_example2, sizeof(rfc_example2) - 1, &root, &err) == 0) {
+		st_check(root->kind == PVF_JSON_ARRAY && root->len == 2, "example 2: two objects");
+		v = root->len == 2 ? pvf__json_get(root->items[1], "Longitude") : NULL;
+		st_check(v && v->kind == PVF_JSON_NUMBER && strcmp(v->str, "-122.026020") == 0,
+			 "example 2: number text kept");
+		st_check(v && pvf__json_u64(v, &(uint64_t){ 0 }) < 0, "a fraction is not a u64");
+		str = root->len == 2 ? pvf__json_get_str(root->items[1], "City", NULL) : NULL;
+		st_check(str && strcmp(str, "SUNNYVALE") == 0, "example 2: City");
+		pvf__json_free(root);
+	} else {
+		st_check(false, "RFC 8259 example 2");
+	}
+	if (pvf__json_parse(escapes, sizeof(escapes) - 1, &root, &err) == 0) {
+		st_check(root->len == 4 && root->items[0]->len == 3 && memcmp(root->items[0]->str, "a\\b", 3) == 0,
+			 "\\u005C");
+		st_check(root->items[1]->len == 4 && memcmp(root->items[1]->str, "\xf0\x9d\x84\x9e", 4) == 0,
+			 "surrogate pair U+1D11E");
+		st_check(root->items[2]->len == 3 && memcmp(root->items[2]->str, "x\0y", 3) == 0, "\\u0000");
+		st_check(root->items[3]->len == 3 && memcmp(root->items[3]->str, "\t\n/", 3) == 0, "short escapes");
+		pvf__json_free(root);
+	} else {
+		st_check(false, err.msg);
+	}
+	st_check(pvf__json_parse_u64("18446744073709551615", 20, &(uint64_t){ 0 }) == 0, "UINT64_MAX");
+	st_check(pvf__json_parse_u64("18446744073709551616", 20, &(uint64_t){ 0 }) < 0, "UINT64_MAX + 1");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char what[80];
+		snprintf(what, sizeof(what), "rejects bad[%zu]", i);
+		st_check(st_rejects(bad[i], strlen(bad[i])), what);
+	}
+	st_check(st_rejects("[1\0]", 4), "rejects an embedded NUL");
+	/* nesting: PVF_JSON_MAX_DEPTH levels pass, one more fails */
+	for (unsigned d = PVF_JSON_MAX_DEPTH; d <= PVF_JSON_MAX_DEPTH + 1; d++) {
+		memset(deep, '[', d + 1);
+		memset(deep + d + 1, ']', d + 1);
+		root = NULL;
+		if (d == PVF_JSON_MAX_DEPTH) {
+			st_check(pvf__json_parse(deep, 2 * (size_t)(d + 1), &root, &err) == 0, "maximum depth");
+			pvf__json_free(root);
+		} else {
+			st_check(st_rejects(deep, 2 * (size_t)(d + 1)), "depth limit");
+		}
+	}
+	printf("JSON self-test: %s\n", st_failures ? "FAILED" : "passed");
+	return st_failures ? 1 : 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: spec-runner [-j N] [--cache DIR] [--work DIR] [--cc CC] [-O LEVEL] [--timeout S] [-v]\n"
 		"                   [--features mvp|signext] FILE.json ... [--features X FILE.json ...]\n"
 		"Runs wast2json output through pvfhost (decode, wasm2c + cc, load, instantiate, call).\n"
-		"--features applies to the files after it (default mvp).\n");
+		"--features applies to the files after it (default mvp).\n"
+		"spec-runner --self-test   checks the JSON parser.\n");
 }
 
 int main(int argc, char **argv)
 {
-	run_opts o = { 2, NULL, NULL, NULL, NULL, DEFAULT_FILE_TIMEOUT_S, false, NULL };
+	run_opts o = { .jobs = 2, .timeout_s = DEFAULT_FILE_TIMEOUT_S };
 	file_job *files = NULL, **order = NULL;
 	size_t nfiles = 0, next = 0, running = 0;
 	const char *feat_name = "mvp";
@@ -1922,6 +2060,8 @@ int main(int argc, char **argv)
 	unsigned kp[K__COUNT] = { 0 }, kf[K__COUNT] = { 0 }, ks[K__COUNT] = { 0 };
 	unsigned tp = 0, tf = 0, tsk = 0, ttp = 0, ttf = 0, texcl = 0;
 
+	if (argc == 2 && strcmp(argv[1], "--self-test") == 0)
+		return json_self_test();
 	files = calloc((size_t)argc + 1, sizeof(*files));
 	order = calloc((size_t)argc + 1, sizeof(*order));
 	if (!files || !order)
@@ -1997,6 +2137,16 @@ int main(int argc, char **argv)
 	memset(&popts, 0, sizeof(popts));
 	popts.cc = o.cc;
 	popts.opt_level = o.opt_level;
+	if (o.cache_dir) {
+		uint8_t *self;
+		size_t self_len;
+		if (read_file("/proc/self/exe", MAX_SELF_EXE, &self, &self_len, &err) < 0) {
+			fprintf(stderr, "spec-runner: %s\n", err.msg);
+			return 2;
+		}
+		crypto_generichash(o.self_hash, sizeof(o.self_hash), self, self_len, NULL, 0);
+		free(self);
+	}
 	if (pvf_engine_toolchain_id(&popts, &o.toolchain_id, &err) < 0) {
 		fprintf(stderr, "spec-runner: %s\n", err.msg);
 		return 1;
