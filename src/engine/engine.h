@@ -72,6 +72,7 @@ typedef struct pvf_prepare_opts {
 	uint32_t features;           /* pvf_feature bits to pass to wasm2c */
 	const char *work_dir;        /* scratch directory; NULL: a new one under TMPDIR */
 	bool keep_work_dir;          /* keep intermediate files (debugging) */
+	uint32_t jobs;               /* parallel compiler processes; 0 = number of online CPUs */
 	uint8_t params_hash[32];     /* preparation-parameters hash to record */
 	bool has_code_hash;          /* code_hash given (e.g. of the compressed blob); */
 	uint8_t code_hash[32];       /* otherwise BLAKE2b-256 of the wasm bytes */

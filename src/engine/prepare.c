@@ -4,14 +4,19 @@
  *   1. translate   wasm2c --no-debug-names -n m m.wasm -o m.c   (child process)
  *   2. patch       m.c: precise trap kinds for tables and call_indirect
  *   3. glue        glue.c written from the decoded module (glue.c)
- *   4. compile     cc -c m.c, cc -c glue.c, with -fstack-usage   (children)
- *   5. link        cc -shared m.o glue.o -o m.so                  (child)
- *   6. stack bound largest frame from the .su files x call-depth limit
- *   7. store       header + m.so written atomically (artifact.c)
+ *   4. split       m.c cut into chunks m0.c .. mK-1.c at function
+ *                  boundaries when it is big enough and more than one
+ *                  job may run (split.c); otherwise m.c stays one unit
+ *   5. compile     cc -c for glue.c and every unit, with -fstack-usage,
+ *                  at most `jobs` compiler processes at once  (children)
+ *   6. link        cc -shared <units>.o glue.o -o m.so            (child)
+ *   7. stack bound largest frame from all the .su files x call-depth limit
+ *   8. store       header + m.so written atomically (artifact.c)
  *
  * Everything happens in a scratch directory that is removed at the end.
  * The stages' wall time, CPU time and peak RSS (of the children) are
- * reported in pvf_prepare_stats.
+ * reported in pvf_prepare_stats; for the compile stage wall is the real
+ * elapsed time, cpu the sum over the compiler processes, rss the largest.
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +30,7 @@
 #include "engine/artifact_format.h"
 #include "engine/glue.h"
 #include "engine/proc.h"
+#include "engine/split.h"
 #include "engine/rt_config.h"
 #include "engine/toolchain.h"
 
@@ -38,6 +44,8 @@
 static const char *const work_files[] = {
 	"m.wasm", "m.c", "m.h", "glue.c", "m.o", "glue.o", "m.su", "glue.su", "m.so", NULL,
 };
+/* Per-chunk files m<i>.c, m<i>.o, m<i>.su of a split compilation. */
+static const char *const chunk_suffixes[] = { "c", "o", "su", NULL };
 
 static int write_file(const char *path, const void *data, size_t len, pvf_error *err)
 {
@@ -138,13 +146,20 @@ static const char call_indirect_patch[] =
 	"  ((LIKELY((x) < table.size) || TRAP(TABLE_OOB)), \\\n"
 	"   (LIKELY(table.data[x].func != NULL) || TRAP(INDIRECT_NULL)), \\\n"
 	"   (LIKELY(table.data[x].func_type == func_types[ft]) || TRAP(INDIRECT_MISMATCH)), \\\n"
-	"   ((t)table.data[x].func)(__VA_ARGS__))\n\n";
+	"   ((t)table.data[x].func)(__VA_ARGS__))\n"
+	"/* pvfhost: element segments holding imported functions must carry the\n"
+	" * imported module's instance pointer (wasm2c 1.0.32 passes the address of\n"
+	" * the field that holds it). Import offsets are tagged, then dereferenced. */\n"
+	"#define PVF_IMPORT_OFFSET ((size_t)1 << 62)\n"
+	"#define PVF_ELEM_INSTANCE(inst, off) (((off) & PVF_IMPORT_OFFSET) \\\n"
+	"  ? *(void **)((char *)(inst) + ((off) & ~PVF_IMPORT_OFFSET)) \\\n"
+	"  : (void *)((char *)(inst) + (off)))\n\n";
 
 /* wasm2c 1.0.32 reports every table bounds failure and every call_indirect
  * failure with one code each; the spec distinguishes them. The prelude of
  * the generated file is fixed for a wabt version (which the toolchain id
  * pins), so the patch anchors on its text and fails loudly if absent. */
-static int patch_generated(const char *path, pvf_error *err)
+static int patch_generated(const char *path, char **ret_buf, size_t *ret_len, pvf_error *err)
 {
 	static const char anchor_ci[] = "#define RANGE_CHECK(mem, offset, len)";
 	static const char anchor_t0[] = "static inline void funcref_table_init(";
@@ -177,7 +192,32 @@ static int patch_generated(const char *path, pvf_error *err)
 	r = replace_all(&buf, &len, start, &end, "TRAP(OOB)", "TRAP(TABLE_OOB)", err);
 	if (r < 0)
 		goto out;
+	{
+		static const char elem_from[] = "(char*)module_instance + src_expr->module_offset}";
+		a = strstr(buf, elem_from);
+		if (!a || strstr(a + 1, elem_from)) {
+			r = pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: element initialiser not found");
+			goto out;
+		}
+		size_t at = (size_t)(a - buf);
+		end = len;
+		r = replace_all(&buf, &len, at, &end, elem_from,
+				"PVF_ELEM_INSTANCE(module_instance, src_expr->module_offset)}", err);
+		if (r < 0)
+			goto out;
+		/* Only element segments of imported functions use offsetof. */
+		end = len;
+		r = replace_all(&buf, &len, at, &end, "offsetof(" "Z_m_instance_t, ",
+				"PVF_IMPORT_OFFSET + offsetof(" "Z_m_instance_t, ", err);
+		if (r < 0)
+			goto out;
+	}
 	r = write_file(path, buf, len, err);
+	if (r == 0 && ret_buf) {
+		*ret_buf = buf;
+		*ret_len = len;
+		buf = NULL;
+	}
 out:
 	free(buf);
 	return r;
@@ -212,6 +252,19 @@ static int parse_stack_usage(const char *path, uint32_t *max_frame, pvf_error *e
 	return 0;
 }
 
+/* File name of compilation unit u: 0 is the glue, then the chunks m0 ..
+ * m<nchunks-1> of a split module, or m for a module compiled whole. */
+#define PVF_UNIT_NAME_MAX 32
+static void unit_file(char *buf, size_t size, uint32_t u, uint32_t nchunks, const char *ext)
+{
+	if (u == 0)
+		snprintf(buf, size, "glue.%s", ext);
+	else if (nchunks > 1)
+		snprintf(buf, size, "m%u.%s", u - 1, ext);
+	else
+		snprintf(buf, size, "m.%s", ext);
+}
+
 static void remove_work_dir(const char dir[PATH_MAX - 64])
 {
 	char path[PATH_MAX];
@@ -220,6 +273,11 @@ static void remove_work_dir(const char dir[PATH_MAX - 64])
 		snprintf(path, sizeof(path), "%s/%s", dir, work_files[i]);
 		unlink(path);
 	}
+	for (unsigned c = 0; c < PVF_SPLIT_MAX_CHUNKS; c++)
+		for (int i = 0; chunk_suffixes[i]; i++) {
+			snprintf(path, sizeof(path), "%s/m%u.%s", dir, c, chunk_suffixes[i]);
+			unlink(path);
+		}
 	rmdir(dir);
 }
 
@@ -232,7 +290,17 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	pvf_toolchain tc;
 	pvf_artifact_info info;
 	char dir[PATH_MAX - 64], path[PATH_MAX];
-	const char *argv[PVF_MAX_CFLAGS + 16];
+	const char *argv[PVF_SPLIT_MAX_CHUNKS + 16];
+	/* compiler command lines, one per unit (glue + up to the chunk limit) */
+	_Static_assert(PVF_SPLIT_MAX_CHUNKS + 1 <= PVF_PARALLEL_MAX_PROCS, "unit count");
+	const char *cargv[PVF_SPLIT_MAX_CHUNKS + 1][PVF_MAX_CFLAGS + 16];
+	char *const *cargvp[PVF_SPLIT_MAX_CHUNKS + 1];
+	char srcs[PVF_SPLIT_MAX_CHUNKS + 1][PVF_UNIT_NAME_MAX], objs[PVF_SPLIT_MAX_CHUNKS + 1][PVF_UNIT_NAME_MAX],
+		depth_flag[64];
+	uint32_t nunits = 0, nchunks = 1, jobs;
+	pvf_split split;
+	char *gen = NULL;
+	size_t gen_len = 0;
 	uint8_t *so = NULL;
 	size_t so_len = 0;
 	uint32_t depth, max_frame = 0;
@@ -244,6 +312,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	if (!opts)
 		opts = &defaults;
 	memset(&stats, 0, sizeof(stats));
+	memset(&split, 0, sizeof(split));
 	depth = opts->max_call_depth ? opts->max_call_depth : PVF_DEFAULT_CALL_DEPTH;
 	if (pvf__toolchain_init(&tc, opts, err) < 0)
 		return -1;
@@ -284,7 +353,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	/* 2. patch, 3. glue (counted as translation) */
 	t0 = pvf__now();
 	snprintf(path, sizeof(path), "%s/m.c", dir);
-	if (patch_generated(path, err) < 0)
+	if (patch_generated(path, &gen, &gen_len, err) < 0)
 		goto out;
 	snprintf(path, sizeof(path), "%s/glue.c", dir);
 	gf = fopen(path, "we");
@@ -300,46 +369,63 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	r = -1;
 	stats.translate.wall_s += pvf__now() - t0;
 
-	/* 4. compile */
-	static const char *const units[] = { "m", "glue" };
-	char depth_flag[64];
-	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
-	for (int u = 0; u < 2; u++) {
-		char src[16], obj[16];
-		snprintf(src, sizeof(src), "%s.c", units[u]);
-		snprintf(obj, sizeof(obj), "%s.o", units[u]);
-		n = 0;
-		argv[n++] = tc.cc;
-		argv[n++] = "-c";
-		for (int i = 0; i < tc.ncflags; i++)
-			argv[n++] = tc.cflags[i];
-		argv[n++] = depth_flag;
-		argv[n++] = "-fstack-usage";
-		argv[n++] = "-I.";
-		argv[n++] = src;
-		argv[n++] = "-o";
-		argv[n++] = obj;
-		argv[n] = NULL;
-		if (run_stage((char *const *)argv, dir, &stats.compile, "the C compiler", err) < 0)
-			goto out;
-	}
+	/* 4. split (counted as compilation): units[0] is the glue, then the
+	 * chunks m0 .. mK-1, or m itself when the module is not split. */
+	t0 = pvf__now();
+	jobs = pvf__split_jobs(opts->jobs);
+	if (pvf__split_generated(gen, gen_len, jobs, pvf__split_min_chunk_bytes, &split, err) < 0)
+		goto out;
+	free(gen);
+	gen = NULL;
+	if (split.nchunks > 1 && pvf__split_write(&split, dir, "m", err) < 0)
+		goto out;
+	nchunks = split.nchunks > 1 ? split.nchunks : 1;
+	nunits = 1 + nchunks;
+	pvf__split_free(&split);
+	stats.compile.wall_s += pvf__now() - t0;
 
-	/* 5. link */
+	/* 5. compile */
+	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
+	for (uint32_t u = 0; u < nunits; u++) {
+		const char **cv = cargv[u];
+		unit_file(srcs[u], sizeof(srcs[u]), u, nchunks, "c");
+		unit_file(objs[u], sizeof(objs[u]), u, nchunks, "o");
+		n = 0;
+		cv[n++] = tc.cc;
+		cv[n++] = "-c";
+		for (int i = 0; i < tc.ncflags; i++)
+			cv[n++] = tc.cflags[i];
+		cv[n++] = depth_flag;
+		cv[n++] = "-fstack-usage";
+		cv[n++] = "-I.";
+		cv[n++] = srcs[u];
+		cv[n++] = "-o";
+		cv[n++] = objs[u];
+		cv[n] = NULL;
+		cargvp[u] = (char *const *)cv;
+	}
+	if (pvf__run_parallel(cargvp, nunits, dir, jobs, "the C compiler", &stats.compile, err) < 0)
+		goto out;
+
+	/* 6. link: the wasm units first, as in the single-unit order */
 	n = 0;
 	argv[n++] = tc.cc;
 	argv[n++] = "-shared";
 	argv[n++] = "-o";
 	argv[n++] = "m.so";
-	argv[n++] = "m.o";
-	argv[n++] = "glue.o";
+	for (uint32_t u = 1; u < nunits; u++)
+		argv[n++] = objs[u];
+	argv[n++] = objs[0];
 	argv[n++] = "-lm";
 	argv[n] = NULL;
 	if (run_stage((char *const *)argv, dir, &stats.link, "the linker", err) < 0)
 		goto out;
 
-	/* 6. stack bound */
-	for (int u = 0; u < 2; u++) {
-		snprintf(path, sizeof(path), "%s/%s.su", dir, units[u]);
+	/* 7. stack bound */
+	for (uint32_t u = 0; u < nunits; u++) {
+		char su[PVF_UNIT_NAME_MAX];
+		unit_file(su, sizeof(su), u, nchunks, "su");
+		snprintf(path, sizeof(path), "%s/%s", dir, su);
 		if (parse_stack_usage(path, &max_frame, err) < 0)
 			goto out;
 	}
@@ -354,7 +440,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		}
 	}
 
-	/* 7. store */
+	/* 8. store */
 	t0 = pvf__now();
 	snprintf(path, sizeof(path), "%s/m.so", dir);
 	if (pvf__read_file(path, PVF_ARTIFACT_MAX_PAYLOAD, &so, &so_len, err) < 0)
@@ -381,6 +467,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	r = 0;
 out:
 	free(so);
+	free(gen);
+	pvf__split_free(&split);
 	if (!opts->keep_work_dir)
 		remove_work_dir(dir);
 out_tc:
