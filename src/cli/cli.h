@@ -22,6 +22,8 @@
 int cmd_inspect(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
 int cmd_invoke(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_call(int argc, char **argv);
 
 /* Prints "pvfhost: <context>: <message>" on stderr; returns CLI_ERROR. */
 int cli_fail(const pvf_error *err, const char *context);

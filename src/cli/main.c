@@ -16,6 +16,10 @@ static const struct {
 				  "      summary of a PVF and its PVF-rule verdict (exit 1: a rule is broken)" },
 	{ "prepare", cmd_prepare, "prepare FILE -o ARTIFACT [--cc CC] [-O LEVEL] [--call-depth N] [--max-pages N] [--no-rules]\n"
 				  "      compile a PVF (or, with --no-rules, any module) into an artifact; print per-stage costs" },
+	{ "validate", cmd_validate, "validate --code FILE (--params FILE|- | --params-hex HEX) [--json] [--cache DIR]\n"
+				    "      run validate_block on SCALE ValidationParams (exit 1: invalid candidate)" },
+	{ "call", cmd_call, "call --code FILE --export NAME [--input-hex HEX] [--cache DIR]\n"
+			    "      call any export with the Substrate calling convention (exit 1: trap)" },
 	{ "invoke", cmd_invoke, "invoke (FILE | --artifact ARTIFACT) EXPORT [ARG...]\n"
 				"      call an export with typed arguments (exit 1: trap)" },
 };

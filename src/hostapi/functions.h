@@ -1,0 +1,135 @@
+/*
+ * functions.h — the Substrate host functions bound to a wasm instance, and
+ * the binder that links an artifact's imports to them.
+ *
+ * A pvf_hostapi_ctx is the host side of one instance: the imported memory
+ * (if the module imports `env.memory`), the freeing-bump allocator over the
+ * instance's memory 0, the log sink and level, the deprecated
+ * batch-verification flag and the last error-level log line (the panic
+ * message a runtime logs just before `unreachable`).
+ *
+ *   pvf_hostapi_ctx_new()     options -> context
+ *   pvf_hostapi_bind()        artifact imports -> bindings (memory created)
+ *   pvf_instance_new()        (engine) bindings -> instance
+ *   pvf_hostapi_ctx_attach()  instance -> allocator initialised from
+ *                             the exported `__heap_base` global
+ *   ... calls; host functions run with the context ...
+ *   pvf_instance_free(), then pvf_hostapi_ctx_free() (frees the memory)
+ *
+ * If attach is not called, the allocator is initialised on first use from
+ * the instance that calls the host function.
+ *
+ * Binding rules (as Polkadot's PVF executor, sc-executor-wasmtime with
+ * allow_missing_func_imports):
+ *   env.memory           a new memory of the import's minimum size whose
+ *                        maximum is the heap maximum (default 2,080 pages),
+ *                        whatever maximum the import declares;
+ *   env.<implemented>    its implementation; the import's type must equal
+ *                        the registry's signature, else PVF_E_LINK;
+ *   env.<anything else>  a stub that traps PVF_TRAP_UNSUPPORTED_HOST with
+ *                        "unsupported host function NAME" when called;
+ *   other modules, tables, globals: PVF_E_LINK.
+ *
+ * Host-function errors (out-of-bounds pointers, undecodable arguments,
+ * allocator failures) trap with PVF_TRAP_HOST_ERROR and a message that names
+ * the host function.
+ */
+#ifndef PVF_HOSTAPI_FUNCTIONS_H
+#define PVF_HOSTAPI_FUNCTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "engine/engine.h"
+#include "hostapi/allocator.h"
+
+/* sp_core::RuntimeInterfaceLogLevel, as passed to ext_logging_log. */
+#define PVF_LOG_ERROR 0u
+#define PVF_LOG_WARN 1u
+#define PVF_LOG_INFO 2u
+#define PVF_LOG_DEBUG 3u
+#define PVF_LOG_TRACE 4u
+
+/* sp_core::LogLevelFilter, as returned by ext_logging_max_level. */
+#define PVF_LOG_FILTER_OFF 0u
+#define PVF_LOG_FILTER_ERROR 1u
+#define PVF_LOG_FILTER_WARN 2u
+#define PVF_LOG_FILTER_INFO 3u
+#define PVF_LOG_FILTER_DEBUG 4u
+#define PVF_LOG_FILTER_TRACE 5u
+/* A Polkadot node's default filter ("info"). */
+#define PVF_LOG_FILTER_DEFAULT PVF_LOG_FILTER_INFO
+
+/* Longest error-log line kept for trap messages (bytes, without NUL). */
+#define PVF_HOSTAPI_LAST_LOG_MAX 400u
+
+/* Receives every log line at or below the context's filter. Strings are
+ * not NUL-terminated and are untrusted (target is valid UTF-8, message is
+ * valid UTF-8; both may contain control characters): quote when printing. */
+typedef void (*pvf_log_sink)(void *user, uint32_t level, const char *target, size_t target_len,
+			     const char *message, size_t message_len);
+
+/* "ERROR", "WARN", "INFO", "DEBUG", "TRACE" ("?" for others). */
+const char *pvf_log_level_name(uint32_t level);
+
+typedef struct pvf_hostapi_opts {
+	uint32_t max_pages;       /* heap maximum in pages; 0: PVF_DEFAULT_MAX_PAGES */
+	uint32_t max_log_level;   /* PVF_LOG_FILTER_*; ext_logging_max_level returns it */
+	bool max_log_level_set;   /* false: PVF_LOG_FILTER_DEFAULT */
+	pvf_log_sink log_sink;    /* may be NULL */
+	void *log_user;
+} pvf_hostapi_opts;
+
+typedef struct pvf_hostapi_ctx pvf_hostapi_ctx;
+
+/* `opts` may be NULL (defaults). */
+int pvf_hostapi_ctx_new(const pvf_hostapi_opts *opts, pvf_hostapi_ctx **ret, pvf_error *err);
+/* Frees the context and the memory it created. Call after the instance is
+ * freed. NULL is accepted. */
+void pvf_hostapi_ctx_free(pvf_hostapi_ctx *ctx);
+
+/* Builds one binding per import of `a` (in import order) into a new array
+ * (*ret_bindings, caller frees with free(); pvf_artifact_nimports(a)
+ * entries, at least one allocated). The bindings point into `ctx`, which
+ * must outlive the instance. A context binds one artifact once. Errors:
+ * PVF_E_LINK, PVF_E_RUNTIME_CONSTRUCTION (memory reservation), PVF_E_NOMEM,
+ * PVF_E_USAGE. */
+int pvf_hostapi_bind(const pvf_artifact *a, pvf_hostapi_ctx *ctx, pvf_binding **ret_bindings,
+		     pvf_error *err);
+
+/* Attaches the instance created from the bindings and initialises the
+ * allocator from its `__heap_base` export (an i32 global). A missing or
+ * mistyped `__heap_base` is PVF_E_INSTANTIATE, as Substrate refuses to call
+ * such a runtime. */
+int pvf_hostapi_ctx_attach(pvf_hostapi_ctx *ctx, pvf_instance *inst, pvf_error *err);
+
+/* Host-side allocation in the attached instance's memory (the input buffer
+ * of the calling convention). Errors are PVF_E_TRAP from the allocator or
+ * PVF_E_USAGE when nothing is attached. */
+int pvf_hostapi_malloc(pvf_hostapi_ctx *ctx, uint32_t size, uint32_t *ret_ptr, pvf_error *err);
+int pvf_hostapi_free(pvf_hostapi_ctx *ctx, uint32_t ptr, pvf_error *err);
+
+/* The last error-level line logged through ext_logging_log ("target:
+ * message", truncated to PVF_HOSTAPI_LAST_LOG_MAX bytes), or "" if none. */
+const char *pvf_hostapi_last_error_log(const pvf_hostapi_ctx *ctx);
+/* Allocator statistics (zeros before the allocator is initialised). */
+pvf_alloc_stats pvf_hostapi_alloc_stats(const pvf_hostapi_ctx *ctx);
+/* The memory the binder created for an `env.memory` import, or NULL. */
+void *pvf_hostapi_memory(const pvf_hostapi_ctx *ctx);
+
+/* Keccak-512 (original Keccak padding), for ext_hashing_keccak_512. */
+void pvf__keccak_512(const uint8_t *data, size_t len, uint8_t out[64]);
+
+/* What ext_misc_runtime_version returns inside its Option: the blob (raw or
+ * Substrate-compressed wasm, never hex) decoded, its `runtime_version`
+ * custom section decoded with the Core API version from `runtime_apis` as
+ * hint, the apis replaced by `runtime_apis`, and re-encoded
+ * (sc_executor::read_embedded_version + RuntimeVersion::encode). Returns 1
+ * with a malloc'd *ret_buf, 0 for None (with the reason in err), -1 on host
+ * failure (PVF_E_NOMEM). */
+int pvf__runtime_version_read(const uint8_t *blob, size_t len, uint8_t **ret_buf, size_t *ret_len,
+			      pvf_error *err);
+
+#endif

@@ -1,0 +1,390 @@
+/*
+ * sandbox.c — the ordered list of sandbox steps a worker applies to itself,
+ * and the per-job entry points. Mechanics live in one file per concern:
+ * sandbox_ns.c (namespaces, mounts, pivot_root, capabilities),
+ * sandbox_landlock.c, sandbox_seccomp.c; probing in sandbox_probe.c.
+ *
+ * The steps and why each is there, in order (all before the worker reads a
+ * byte of untrusted input; the process must be single-threaded):
+ *
+ *   1 env        A worker inherits nothing from its host. In secure mode a
+ *                non-empty environment is refused (the host spawns workers
+ *                with a cleared one, so anything there is a mistake or an
+ *                injection: LD_PRELOAD, GCONV_PATH...); otherwise cleared.
+ *   2 fds        close_range() over everything but 0-2 and keep_fds: no
+ *                inherited descriptor (a host file, a socket) survives.
+ *   3 nnp        PR_SET_NO_NEW_PRIVS: no setuid/file-capability gain on exec;
+ *                required by landlock_restrict_self and unprivileged seccomp.
+ *   4 core       RLIMIT_CORE 0: a crashing job leaves no image of its memory.
+ *   5 drop-root  Started as root: chown the worker dir to, and become, an
+ *                unprivileged uid/gid. Root is exempt from RLIMIT_NPROC and
+ *                raising hard limits, and owns every system file.
+ *   6 userns     unshare(CLONE_NEWUSER|CLONE_NEWNS): capabilities for the
+ *                mounts, inside a namespace that has no power outside.
+ *   7 dumpable   PR_SET_DUMPABLE 0: no same-uid ptrace or /proc/<pid>/mem
+ *                from outside. After step 6, whose /proc/self/uid_map writes
+ *                need the process to still be dumpable.
+ *   8 mounts     private "/", a tmpfs root with just /work (+ what the
+ *                compiler or the loader needs), see sandbox_ns.c.
+ *   9 pivot      pivot_root into it; the host filesystem is gone.
+ *  10 caps       drop every capability: nothing can be remounted read-write.
+ *  11 rlimits    NPROC (fork bombs), NOFILE, FSIZE.
+ *  12 landlock   second, independent filesystem wall (and TCP, scoping).
+ *  13 seccomp    last, so that the steps above could use mount, unshare...
+ *
+ * Steps 6-9 are skipped (landlock alone guards the filesystem, with host
+ * paths) when o->no_pivot_root is set or unshare(CLONE_NEWUSER) fails; a
+ * failure after unshare succeeded is fatal (the mount state is unknown).
+ * Secure mode then requires: seccomp applied, and landlock or pivot_root.
+ */
+#include "worker/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Per-mode resource limits (soft = hard). */
+#define PREPARE_NPROC   64                       /* job + wasm2c + cc1/as/ld */
+#define PREPARE_NOFILE  256
+#define PREPARE_FSIZE   (2ULL << 30)             /* largest file it may write */
+#define EXECUTE_NPROC   16
+#define EXECUTE_NOFILE  64
+#define EXECUTE_FSIZE   (1ULL << 30)             /* the artifact memfd */
+
+#define FIRST_NON_STDIO_FD 3
+
+static const char *const feature_names[PVF_SBF__COUNT] = {
+	[PVF_SBF_ENV] = "env-clear",
+	[PVF_SBF_CLOSE_FDS] = "close-fds",
+	[PVF_SBF_NO_NEW_PRIVS] = "no-new-privs",
+	[PVF_SBF_NO_CORE] = "no-core-dump",
+	[PVF_SBF_DROP_ROOT] = "drop-root",
+	[PVF_SBF_USERNS] = "user-namespace",
+	[PVF_SBF_MOUNTNS] = "mount-namespace",
+	[PVF_SBF_PIVOT_ROOT] = "pivot-root",
+	[PVF_SBF_CAPS] = "drop-capabilities",
+	[PVF_SBF_RLIMITS] = "rlimits",
+	[PVF_SBF_LANDLOCK] = "landlock",
+	[PVF_SBF_LANDLOCK_NET] = "landlock-net",
+	[PVF_SBF_LANDLOCK_SCOPE] = "landlock-scope",
+	[PVF_SBF_SECCOMP] = "seccomp",
+	[PVF_SBF_JOB_NS] = "job-namespaces",
+	[PVF_SBF_SECCOMP_ALLOWLIST] = "seccomp-allowlist",
+};
+
+const char *pvf_sandbox_feature_name(pvf_sandbox_feature_id id)
+{
+	if ((unsigned)id >= PVF_SBF__COUNT)
+		return "unknown";
+	return feature_names[id];
+}
+
+void pvf__sandbox_note(pvf_sandbox_report *r, pvf_sandbox_feature_id id,
+		bool available, bool applied, const char *fmt, ...)
+{
+	va_list ap;
+	if (!r || (unsigned)id >= PVF_SBF__COUNT)
+		return;
+	r->f[id].name = feature_names[id];
+	r->f[id].available = available;
+	r->f[id].applied = applied;
+	va_start(ap, fmt);
+	vsnprintf(r->f[id].detail, sizeof r->f[id].detail, fmt, ap);
+	va_end(ap);
+}
+
+static void report_init(pvf_sandbox_report *r)
+{
+	memset(r, 0, sizeof *r);
+	for (int i = 0; i < PVF_SBF__COUNT; i++) {
+		r->f[i].name = feature_names[i];
+		snprintf(r->f[i].detail, sizeof r->f[i].detail, "not attempted");
+	}
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+static int close_range_compat(unsigned first, unsigned last)
+{
+	if (first > last)
+		return 0;
+	if (syscall(SYS_close_range, first, last, 0U) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	struct rlimit rl;
+	unsigned max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ?
+		(unsigned)rl.rlim_cur : 65536;
+	for (unsigned fd = first; fd <= last && fd < max; fd++)
+		(void)close((int)fd);
+	return 0;
+}
+
+/* Step 2: close every descriptor > 2 that is not in o->keep_fds. */
+static int close_other_fds(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
+		pvf_error *err)
+{
+	int keep[PVF_SANDBOX_MAX_KEEP_FDS];
+	size_t n = o->nkeep_fds;
+	memcpy(keep, o->keep_fds, n * sizeof keep[0]);
+	qsort(keep, n, sizeof keep[0], cmp_int);
+	unsigned next = FIRST_NON_STDIO_FD;
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < FIRST_NON_STDIO_FD || (unsigned)keep[i] < next)
+			continue;
+		if (close_range_compat(next, (unsigned)keep[i] - 1) < 0)
+			return pvf_error_set(err, PVF_E_IO, "sandbox: close_range: %s",
+					strerror(errno));
+		next = (unsigned)keep[i] + 1;
+	}
+	if (close_range_compat(next, ~0U) < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: close_range: %s", strerror(errno));
+	pvf__sandbox_note(r, PVF_SBF_CLOSE_FDS, true, true, "kept 0-2 + %zu", n);
+	return 0;
+}
+
+static int set_limit(int res, rlim_t v)
+{
+	struct rlimit rl = { v, v };
+	struct rlimit cur;
+	/* Never raise: only lower (raising would fail without privilege). */
+	if (getrlimit(res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
+		rl.rlim_cur = rl.rlim_max = cur.rlim_max;
+	return setrlimit(res, &rl);
+}
+
+/* Step 5. */
+static int drop_root(const pvf_sandbox_opts *o, int dirfd, pvf_sandbox_report *r,
+		pvf_error *err)
+{
+	if (geteuid() != 0 && getuid() != 0) {
+		pvf__sandbox_note(r, PVF_SBF_DROP_ROOT, true, false, "not started as root");
+		return 0;
+	}
+	uid_t uid = o->unpriv_uid ? o->unpriv_uid : PVF_SANDBOX_DEFAULT_UID;
+	gid_t gid = o->unpriv_gid ? o->unpriv_gid : PVF_SANDBOX_DEFAULT_GID;
+	if (fchownat(dirfd, "", uid, gid, AT_EMPTY_PATH) < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: chown worker dir: %s",
+				strerror(errno));
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: drop root: %s", strerror(errno));
+	uid_t ru, eu, su;
+	if (getresuid(&ru, &eu, &su) < 0 || ru != uid || eu != uid || su != uid)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: uid did not change");
+	/* A uid change resets "dumpable" to suid_dumpable (usually 0), which
+	 * hands /proc/self/{uid,gid}_map to root: writing them in step 6 would
+	 * fail with EACCES. Dumpable is cleared for good in step 7. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: dumpable: %s", strerror(errno));
+	pvf__sandbox_note(r, PVF_SBF_DROP_ROOT, true, true, "now uid %u gid %u",
+			(unsigned)uid, (unsigned)gid);
+	return 0;
+}
+
+int pvf_sandbox_apply_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
+		pvf_error *err)
+{
+	pvf_sandbox_report local;
+	int dirfd = -1, e = 0, rc = -1;
+	bool pivoted = false;
+
+	if (!r)
+		r = &local;
+	report_init(r);
+	if (!o || !o->dir || o->dir[0] != '/' ||
+	    (o->mode != PVF_SANDBOX_PREPARE && o->mode != PVF_SANDBOX_EXECUTE) ||
+	    o->nkeep_fds > PVF_SANDBOX_MAX_KEEP_FDS)
+		return pvf_error_set(err, PVF_E_USAGE, "sandbox: bad options");
+
+	/* 1 env */
+	if (environ && environ[0]) {
+		if (o->secure) {
+			const char *eq = strchr(environ[0], '=');
+			int len = eq ? (int)(eq - environ[0]) : (int)strlen(environ[0]);
+			if (len > 64)
+				len = 64;
+			pvf__sandbox_note(r, PVF_SBF_ENV, true, false, "not empty");
+			return pvf_error_set(err, PVF_E_USAGE,
+					"sandbox: environment not empty (first: \"%.*s\")",
+					len, environ[0]);
+		}
+		if (clearenv() != 0)
+			return pvf_error_set(err, PVF_E_IO, "sandbox: clearenv failed");
+		pvf__sandbox_note(r, PVF_SBF_ENV, true, true, "cleared");
+	} else {
+		pvf__sandbox_note(r, PVF_SBF_ENV, true, true, "was empty");
+	}
+
+	/* 2 fds */
+	if (close_other_fds(o, r, err) < 0)
+		return -1;
+	dirfd = open(o->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: open worker dir: %s",
+				strerror(errno));
+
+	/* 3 nnp */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		pvf_error_set(err, PVF_E_IO, "sandbox: no_new_privs: %s", strerror(errno));
+		goto out;
+	}
+	pvf__sandbox_note(r, PVF_SBF_NO_NEW_PRIVS, true, true, "set");
+
+	/* 4 core (dumpable comes at 7) */
+	if (set_limit(RLIMIT_CORE, 0) < 0) {
+		pvf_error_set(err, PVF_E_IO, "sandbox: RLIMIT_CORE: %s", strerror(errno));
+		goto out;
+	}
+
+	/* 5 drop-root */
+	if (drop_root(o, dirfd, r, err) < 0)
+		goto out;
+
+	/* 6 userns */
+	if (o->no_pivot_root) {
+		pvf__sandbox_note(r, PVF_SBF_USERNS, true, false, "skipped: no_pivot_root");
+		pvf__sandbox_note(r, PVF_SBF_MOUNTNS, true, false, "skipped: no_pivot_root");
+		pvf__sandbox_note(r, PVF_SBF_PIVOT_ROOT, true, false, "skipped: no_pivot_root");
+	} else if (fchdir(dirfd) < 0) {
+		pvf_error_set(err, PVF_E_IO, "sandbox: chdir worker dir: %s", strerror(errno));
+		goto out;
+	} else if (pvf__sandbox_enter_userns(geteuid(), getegid(), &e) < 0) {
+		pvf__sandbox_note(r, PVF_SBF_USERNS, false, false, "%s", strerror(e));
+		pvf__sandbox_note(r, PVF_SBF_MOUNTNS, false, false, "needs a user namespace");
+		pvf__sandbox_note(r, PVF_SBF_PIVOT_ROOT, false, false, "needs a user namespace");
+	} else {
+		pvf__sandbox_note(r, PVF_SBF_USERNS, true, true, "identity map uid %u",
+				(unsigned)geteuid());
+		pivoted = true;
+	}
+
+	/* 7 dumpable */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		pvf_error_set(err, PVF_E_IO, "sandbox: dumpable: %s", strerror(errno));
+		goto out;
+	}
+	pvf__sandbox_note(r, PVF_SBF_NO_CORE, true, true, "RLIMIT_CORE 0, not dumpable");
+
+	/* 8 mounts, 9 pivot */
+	if (pivoted) {
+		if (pvf__sandbox_build_root(o, r, err) < 0 || pvf__sandbox_pivot(r, err) < 0)
+			goto out;
+		/* The descriptor points outside the new root: gone with it. */
+		close(dirfd);
+		dirfd = -1;
+	}
+
+	/* 10 caps */
+	if (pvf__sandbox_drop_caps(&e) < 0) {
+		pvf_error_set(err, PVF_E_IO, "sandbox: drop capabilities: %s", strerror(e));
+		goto out;
+	}
+	pvf__sandbox_note(r, PVF_SBF_CAPS, true, true, "all sets empty, securebits locked");
+
+	/* 11 rlimits */
+	bool prep = o->mode == PVF_SANDBOX_PREPARE;
+	if (set_limit(RLIMIT_NPROC, prep ? PREPARE_NPROC : EXECUTE_NPROC) < 0 ||
+	    set_limit(RLIMIT_NOFILE, prep ? PREPARE_NOFILE : EXECUTE_NOFILE) < 0 ||
+	    set_limit(RLIMIT_FSIZE, prep ? PREPARE_FSIZE : EXECUTE_FSIZE) < 0) {
+		pvf_error_set(err, PVF_E_IO, "sandbox: setrlimit: %s", strerror(errno));
+		goto out;
+	}
+	pvf__sandbox_note(r, PVF_SBF_RLIMITS, true, true, "NPROC %d NOFILE %d FSIZE %llu MiB",
+			prep ? PREPARE_NPROC : EXECUTE_NPROC, prep ? PREPARE_NOFILE : EXECUTE_NOFILE,
+			(prep ? PREPARE_FSIZE : EXECUTE_FSIZE) >> 20);
+
+	/* 12 landlock: a failure of an available landlock is fatal (its rules
+	 * are ours, so it is a bug or a strange machine, never to be ignored). */
+	if (pvf__sandbox_landlock(o, pivoted, dirfd, r, err) < 0)
+		goto out;
+
+	/* 13 seccomp, last */
+	{
+		char detail[128];
+		if (pvf__sandbox_seccomp(PVF__SECCOMP_WORKER, detail, sizeof detail) < 0) {
+			pvf__sandbox_note(r, PVF_SBF_SECCOMP, false, false, "%s", detail);
+			if (o->secure) {
+				pvf_error_set(err, PVF_E_IO, "sandbox: seccomp required: %s", detail);
+				goto out;
+			}
+		} else {
+			pvf__sandbox_note(r, PVF_SBF_SECCOMP, true, true, "%s", detail);
+		}
+	}
+
+	if (o->secure && !(r->f[PVF_SBF_SECCOMP].applied &&
+			(r->f[PVF_SBF_LANDLOCK].applied || r->f[PVF_SBF_PIVOT_ROOT].applied))) {
+		pvf_error_set(err, PVF_E_IO,
+				"sandbox: secure mode needs seccomp and landlock or pivot_root "
+				"(seccomp %s, landlock %s, pivot_root %s)",
+				r->f[PVF_SBF_SECCOMP].applied ? "on" : "off",
+				r->f[PVF_SBF_LANDLOCK].applied ? "on" : "off",
+				r->f[PVF_SBF_PIVOT_ROOT].applied ? "on" : "off");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc;
+}
+
+pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
+		pvf_error *err)
+{
+	bool ns = false;
+	int e = 0;
+	char detail[128];
+	pid_t pid = pvf__sandbox_clone_job(&ns, &e);
+	if (pid < 0) {
+		pid = fork();
+		if (pid < 0)
+			return pvf_error_set(err, PVF_E_IO, "sandbox: fork job: %s", strerror(errno));
+	}
+	if (pid > 0) {
+		if (ns)
+			pvf__sandbox_note(r, PVF_SBF_JOB_NS, true, true,
+					"user/pid/net/ipc/uts/cgroup/mnt");
+		else
+			pvf__sandbox_note(r, PVF_SBF_JOB_NS, false, false,
+					"clone: %s; plain fork", strerror(e));
+		return pid;
+	}
+	/* Child: die with the worker (it is single-threaded, so "parent thread
+	 * exits" is "worker exits"). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: pdeathsig: %s", strerror(errno));
+	if (pvf__sandbox_drop_caps(&e) < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: job caps: %s", strerror(e));
+	if (pvf__sandbox_seccomp(PVF__SECCOMP_JOB, detail, sizeof detail) < 0 && o && o->secure)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: job seccomp: %s", detail);
+	return 0;
+}
+
+int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err)
+{
+	char detail[128];
+	if (pvf__sandbox_seccomp(PVF__SECCOMP_EXECUTE_ALLOW, detail, sizeof detail) < 0) {
+		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "%s", detail);
+		return pvf_error_set(err, PVF_E_IO, "sandbox: allow list: %s", detail);
+	}
+	pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, true, true, "%s", detail);
+	return 0;
+}

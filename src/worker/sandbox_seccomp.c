@@ -1,0 +1,166 @@
+/*
+ * sandbox_seccomp.c — seccomp-bpf filters (libseccomp), the LAST sandbox step.
+ *
+ * Three profiles, stacked (a later filter can only narrow what an earlier
+ * one allows; the kernel runs all of them and takes the strictest verdict):
+ *
+ *   WORKER          default allow; kill the whole process on the deny list
+ *                   below. clone3 returns ENOSYS (its flags live in memory
+ *                   a filter cannot read; libc falls back to clone, whose
+ *                   flags the JOB filter checks). Installed at the end of
+ *                   pvf_sandbox_apply_worker().
+ *   JOB             on top of WORKER in every job: additionally kill any
+ *                   clone() that asks for a new namespace (the worker needed
+ *                   that once, to create the job; the job never does).
+ *   EXECUTE_ALLOW   on top of both, in an execute job just before untrusted
+ *                   code runs: default kill; allow only memory management,
+ *                   signals (own process), time, read/write/close on
+ *                   descriptors already open, and exit. No open, no exec, no
+ *                   fork, no new descriptors of any kind.
+ *
+ * Kill, not EPERM: a sandboxed process that tries one of these is either
+ * compromised or broken; SIGSYS (reported as "job died by signal") is the
+ * honest outcome, and it cannot be mistaken for an ordinary failure.
+ * Filters are for the native architecture; libseccomp makes every other
+ * architecture (i386 via int 0x80, x32) hit the "bad arch" action: kill.
+ * Names unknown to this libseccomp/kernel are skipped and counted.
+ */
+#include "worker/sandbox.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const deny_list[] = {
+	/* network and IPC endpoints: the worker's socket is inherited */
+	"socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
+	/* io_uring bypasses this filter for the operations it performs */
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
+	/* other processes' memory */
+	"ptrace", "process_vm_readv", "process_vm_writev", "process_madvise",
+	"pidfd_getfd", "kcmp", "move_pages", "migrate_pages",
+	/* mounts (pivot_root is used before this filter exists) */
+	"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
+	"fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+	/* namespaces (the worker creates job namespaces with clone only) */
+	"unshare", "setns",
+	/* kernel attack surface / machine state */
+	"kexec_load", "kexec_file_load", "bpf", "perf_event_open", "userfaultfd",
+	"keyctl", "add_key", "request_key",
+	"init_module", "finit_module", "delete_module",
+	"open_by_handle_at", "name_to_handle_at", "fanotify_init",
+	"swapon", "swapoff", "reboot", "acct", "quotactl", "quotactl_fd", "syslog",
+	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+	"sethostname", "setdomainname", "iopl", "ioperm", "vhangup",
+	"lookup_dcookie", "nfsservctl", "uselib", "personality",
+};
+
+/* What running an artifact needs once it is loaded (EXECUTE_ALLOW). */
+static const char *const execute_allow_list[] = {
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "lseek", "close",
+	"fstat", "newfstatat",
+	"mmap", "munmap", "mprotect", "mremap", "madvise", "brk",
+	"rt_sigreturn", "rt_sigaction", "rt_sigprocmask", "sigaltstack",
+	"getpid", "gettid", "tgkill",
+	"futex", "sched_yield", "restart_syscall",
+	"clock_gettime", "clock_getres", "gettimeofday", "nanosleep", "clock_nanosleep",
+	"getrusage", "prlimit64", "getrandom",
+	"exit", "exit_group",
+};
+
+/* Namespace flags a job's clone() may not ask for (checked one by one:
+ * libseccomp has "masked equal" but no "masked not equal"). */
+static const unsigned long job_clone_flags[] = {
+	CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
+	CLONE_NEWUTS, CLONE_NEWCGROUP,
+};
+
+static int add_names(scmp_filter_ctx ctx, uint32_t action, const char *const *names,
+		size_t n, size_t *skipped)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr == __NR_SCMP_ERROR) {
+			(*skipped)++;
+			continue;
+		}
+		int rc = seccomp_rule_add(ctx, action, nr, 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap)
+{
+	uint32_t def = p == PVF__SECCOMP_EXECUTE_ALLOW ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ALLOW;
+	size_t skipped = 0, count = 0;
+	int rc = 0;
+	scmp_filter_ctx ctx = seccomp_init(def);
+	if (!ctx) {
+		snprintf(detail, cap, "seccomp_init failed");
+		return -ENOMEM;
+	}
+	switch (p) {
+	case PVF__SECCOMP_WORKER:
+		count = sizeof deny_list / sizeof deny_list[0];
+		rc = add_names(ctx, SCMP_ACT_KILL_PROCESS, deny_list, count, &skipped);
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+		break;
+	case PVF__SECCOMP_JOB:
+		count = sizeof job_clone_flags / sizeof job_clone_flags[0];
+		for (size_t i = 0; rc == 0 && i < count; i++)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+					SCMP_A0(SCMP_CMP_MASKED_EQ, job_clone_flags[i],
+						job_clone_flags[i]));
+		break;
+	case PVF__SECCOMP_EXECUTE_ALLOW:
+		count = sizeof execute_allow_list / sizeof execute_allow_list[0];
+		rc = add_names(ctx, SCMP_ACT_ALLOW, execute_allow_list, count, &skipped);
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0) {
+		snprintf(detail, cap, "libseccomp: %s", strerror(-rc));
+		return rc;
+	}
+	snprintf(detail, cap, "%s: %zu rules (%zu unknown names skipped)",
+			p == PVF__SECCOMP_WORKER ? "deny list, kill" :
+			p == PVF__SECCOMP_JOB ? "job: no namespace clone" : "allow list",
+			count - skipped, skipped);
+	return 0;
+}
+
+/* Probe (throwaway child): install the worker filter, then check in a
+ * grandchild that socket() really kills with SIGSYS. */
+int pvf__seccomp_probe(char *detail, size_t cap)
+{
+	int st = 0;
+	if (pvf__sandbox_seccomp(PVF__SECCOMP_WORKER, detail, cap) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(detail, cap, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		(void)socket(AF_INET, SOCK_STREAM, 0);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) {
+		snprintf(detail, cap, "filter loaded but socket() was not killed");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,730 @@
+/*
+ * sandbox-probe-child.c — test-only program: applies the worker sandbox and
+ * then tries every escape issue 4 lists, printing one line per attempt.
+ *
+ *   sandbox-probe-child probe
+ *       prints the feature table of pvf_sandbox_probe()
+ *   sandbox-probe-child prepare|execute DIR OUTSIDE [--secure] [--no-pivot]
+ *       DIR      the worker directory (absolute)
+ *       OUTSIDE  an existing world-writable file outside DIR, in a
+ *                world-writable directory (so only the sandbox can stop
+ *                reading, writing and creating there)
+ *
+ * Output (stdout, line-buffered; parsed by tests/unit/test_sandbox.c):
+ *   FEATURE <name> <available 0|1> <applied 0|1> <detail>
+ *   ATTEMPT <ctx>/<name>: blocked (<how>)   |   ATTEMPT <ctx>/<name>: ALLOWED (<how>)
+ *   CHECK <name>: ok (<detail>)             |   CHECK <name>: FAILED (<detail>)
+ *   SANDBOX-ERROR <message>                 (then exit 2)
+ *   DONE
+ *
+ * Contexts: "worker" (the sandboxed worker itself), "job" (a process from
+ * pvf_sandbox_fork_job(), where untrusted input is handled) and, in execute
+ * mode, "locked" (a job after pvf_sandbox_lock_execute_job()). Each attempt
+ * runs in its own forked child, so a seccomp kill (SIGSYS) ends only that
+ * attempt and is reported as "blocked (killed by SIGSYS)".
+ *
+ * Attempts marked "kill only" are counted as blocked only when the process
+ * was killed: they use arguments the kernel would reject anyway, so an error
+ * return means the call reached the kernel (the deny list failed).
+ */
+#include "worker/sandbox.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <unistd.h>
+
+/* LeakSanitizer stops the world with ptrace at exit: the sandbox kills that. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+
+#define ATTEMPT_TIMEOUT_S 20
+/* Forks a fork bomb tries before it is declared unstoppable. */
+#define FORK_BOMB_TRIES 4096
+#define HOW_MAX 120
+
+static pid_t g_host_pid;
+static const char *g_outside;
+static char g_outside_dir[512];
+static const char *g_work;          /* the worker dir as the sandbox sees it */
+static pvf_sandbox_mode g_mode;
+static bool g_pivoted;
+static int g_memfd = -1;
+static const char *g_ctx = "worker";
+static bool g_lock;                 /* apply the allow list before the attempt */
+
+typedef struct {
+	int rc;           /* -1 blocked, 0 allowed */
+	char how[HOW_MAX];
+} result;
+
+typedef void (*attempt_fn)(result *res);
+
+static void res_errno(result *res, long rc, const char *call)
+{
+	if (rc < 0) {
+		res->rc = -1;
+		snprintf(res->how, sizeof res->how, "%s: %s", call, strerror(errno));
+	} else {
+		res->rc = 0;
+		snprintf(res->how, sizeof res->how, "%s returned %ld", call, rc);
+	}
+}
+
+/* ---- the attempts ---------------------------------------------------- */
+
+static void at_read_outside(result *res)
+{
+	res_errno(res, open(g_outside, O_RDONLY | O_CLOEXEC), "open(outside, RDONLY)");
+}
+
+static void at_write_outside(result *res)
+{
+	res_errno(res, open(g_outside, O_WRONLY | O_CLOEXEC), "open(outside, WRONLY)");
+}
+
+static void at_create_outside(result *res)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/created-by-sandboxed-%d", g_outside_dir, (int)getpid());
+	res_errno(res, open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644),
+			"open(outside dir, CREAT)");
+}
+
+static void at_read_passwd(result *res)
+{
+	res_errno(res, open("/etc/passwd", O_RDONLY | O_CLOEXEC), "open(/etc/passwd)");
+}
+
+static void at_write_system(result *res)
+{
+	res_errno(res, open("/usr/lib/pvf-sandbox-escape", O_WRONLY | O_CREAT | O_CLOEXEC, 0644),
+			"open(/usr/lib/x, CREAT)");
+}
+
+static void at_write_own_dir_execute(result *res)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/written-by-execute", g_work);
+	res_errno(res, open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644), "open(work/x, CREAT)");
+}
+
+static void at_read_parent_mem(result *res)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/mem", (int)g_host_pid);
+	res_errno(res, open(p, O_RDONLY | O_CLOEXEC), "open(/proc/parent/mem)");
+}
+
+static void at_exec_self(result *res)
+{
+	char *argv[] = { (char *)"x", NULL }, *envp[] = { NULL };
+	res_errno(res, execve("/proc/self/exe", argv, envp), "execve(/proc/self/exe)");
+}
+
+static void at_exec_shell(result *res)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"exit 0", NULL }, *envp[] = { NULL };
+	res_errno(res, execve("/bin/sh", argv, envp), "execve(/bin/sh)");
+}
+
+/* Copies /usr/bin/true into the worker dir and tries to run the copy. */
+static void at_exec_written(result *res)
+{
+	char p[600], buf[65536];
+	snprintf(p, sizeof p, "%s/copied-true-%d", g_work, (int)getpid());
+	int in = open("/usr/bin/true", O_RDONLY | O_CLOEXEC);
+	int out = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (in < 0 || out < 0) {
+		res_errno(res, -1, "copy /usr/bin/true into work");
+		return;
+	}
+	ssize_t n;
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	close(in);
+	close(out);
+	char *argv[] = { (char *)"true", NULL }, *envp[] = { NULL };
+	res_errno(res, execve(p, argv, envp), "execve(work/copy of true)");
+}
+
+static void at_socket_inet(result *res)
+{
+	res_errno(res, socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket(AF_INET)");
+}
+
+static void at_socket_inet6(result *res)
+{
+	res_errno(res, socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket(AF_INET6)");
+}
+
+static void at_socket_unix(result *res)
+{
+	res_errno(res, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket(AF_UNIX)");
+}
+
+static void at_socket_abstract(result *res)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		res_errno(res, -1, "socket(AF_UNIX)");
+		return;
+	}
+	struct sockaddr_un a;
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	memcpy(a.sun_path, "\0pvf-sandbox-escape", 20);
+	res_errno(res, bind(s, (struct sockaddr *)&a, sizeof(sa_family_t) + 20),
+			"bind(abstract)");
+}
+
+static void at_socketpair(result *res)
+{
+	int sv[2];
+	res_errno(res, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair");
+}
+
+static void at_socket_netlink(result *res)
+{
+	res_errno(res, socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0), "socket(AF_NETLINK)");
+}
+
+static void at_io_uring(result *res)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof p);
+	res_errno(res, syscall(SYS_io_uring_setup, 4, &p), "io_uring_setup");
+}
+
+static void at_ptrace_parent(result *res)
+{
+	res_errno(res, ptrace(PTRACE_ATTACH, g_host_pid, NULL, NULL), "ptrace(ATTACH, parent)");
+}
+
+static void at_process_vm_readv(result *res)
+{
+	char buf[8];
+	struct iovec l = { buf, sizeof buf }, r = { (void *)0x400000, sizeof buf };
+	res_errno(res, process_vm_readv(g_host_pid, &l, 1, &r, 1, 0), "process_vm_readv(parent)");
+}
+
+static void at_signal_parent(result *res)
+{
+	res_errno(res, kill(g_host_pid, 0), "kill(parent, 0)");
+}
+
+static void at_fork_bomb(result *res)
+{
+	static pid_t kids[FORK_BOMB_TRIES];
+	int n = 0, e = 0;
+	for (; n < FORK_BOMB_TRIES; n++) {
+		pid_t p = fork();
+		if (p == 0) {
+			pause();
+			_exit(0);
+		}
+		if (p < 0) {
+			e = errno;
+			break;
+		}
+		kids[n] = p;
+	}
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		waitpid(kids[i], NULL, 0);
+	if (n < FORK_BOMB_TRIES) {
+		res->rc = -1;
+		snprintf(res->how, sizeof res->how, "fork #%d: %s", n + 1, strerror(e));
+	} else {
+		res->rc = 0;
+		snprintf(res->how, sizeof res->how, "%d forks succeeded", n);
+	}
+}
+
+static void raise_limit(result *res, int resource, const char *name)
+{
+	struct rlimit rl;
+	if (getrlimit(resource, &rl) < 0) {
+		res_errno(res, -1, "getrlimit");
+		return;
+	}
+	rl.rlim_max = rl.rlim_max == RLIM_INFINITY ? RLIM_INFINITY : rl.rlim_max + 1000;
+	rl.rlim_cur = rl.rlim_max;
+	res_errno(res, setrlimit(resource, &rl), name);
+}
+
+static void at_raise_nproc(result *res)
+{
+	raise_limit(res, RLIMIT_NPROC, "setrlimit(NPROC, hard+1000)");
+}
+
+static void at_raise_nofile(result *res)
+{
+	raise_limit(res, RLIMIT_NOFILE, "setrlimit(NOFILE, hard+1000)");
+}
+
+static void at_raise_core(result *res)
+{
+	raise_limit(res, RLIMIT_CORE, "setrlimit(CORE, hard+1000)");
+}
+
+static void at_mount(result *res)
+{
+	res_errno(res, mount("tmpfs", g_work, "tmpfs", 0, NULL), "mount(tmpfs on work)");
+}
+
+static void at_remount_rw(result *res)
+{
+	res_errno(res, mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL), "mount(remount / rw)");
+}
+
+static void at_umount(result *res)
+{
+	res_errno(res, umount2(g_work, MNT_DETACH), "umount2(work)");
+}
+
+static void at_pivot_root(result *res)
+{
+	res_errno(res, syscall(SYS_pivot_root, "/", "/"), "pivot_root");
+}
+
+static void at_chroot(result *res)
+{
+	res_errno(res, chroot("/"), "chroot");
+}
+
+static void at_unshare_user(result *res)
+{
+	res_errno(res, unshare(CLONE_NEWUSER), "unshare(NEWUSER)");
+}
+
+static void at_unshare_net(result *res)
+{
+	res_errno(res, unshare(CLONE_NEWNET), "unshare(NEWNET)");
+}
+
+static void at_setns(result *res)
+{
+	res_errno(res, setns(-1, 0), "setns");
+}
+
+static void at_clone_newuser(result *res)
+{
+	long p = syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, 0UL);
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid((pid_t)p, NULL, 0);
+	res_errno(res, p, "clone(NEWUSER)");
+}
+
+/* "kill only" attempts: bad arguments, only SIGSYS counts. */
+static void at_bpf(result *res)
+{
+	res_errno(res, syscall(SYS_bpf, -1, NULL, 0), "bpf");
+}
+
+static void at_perf_event_open(result *res)
+{
+	res_errno(res, syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0), "perf_event_open");
+}
+
+static void at_keyctl(result *res)
+{
+	res_errno(res, syscall(SYS_keyctl, -1, 0, 0, 0, 0), "keyctl");
+}
+
+static void at_add_key(result *res)
+{
+	res_errno(res, syscall(SYS_add_key, NULL, NULL, NULL, 0, 0), "add_key");
+}
+
+static void at_kexec_load(result *res)
+{
+	res_errno(res, syscall(SYS_kexec_load, 0, 0, NULL, -1UL), "kexec_load");
+}
+
+static void at_init_module(result *res)
+{
+	res_errno(res, syscall(SYS_init_module, NULL, 0, ""), "init_module");
+}
+
+static void at_finit_module(result *res)
+{
+	res_errno(res, syscall(SYS_finit_module, -1, "", 0), "finit_module");
+}
+
+static void at_userfaultfd(result *res)
+{
+	res_errno(res, syscall(SYS_userfaultfd, -1), "userfaultfd");
+}
+
+static void at_open_by_handle(result *res)
+{
+	res_errno(res, syscall(SYS_open_by_handle_at, -1, NULL, 0), "open_by_handle_at");
+}
+
+static void at_io_uring_enter(result *res)
+{
+	res_errno(res, syscall(SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0), "io_uring_enter");
+}
+
+/* Execute-job only (locked context): things the allow list must stop. */
+static void at_open_any(result *res)
+{
+	res_errno(res, open(g_work, O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open(work)");
+}
+
+static void at_fork_once(result *res)
+{
+	long p = syscall(SYS_fork);
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid((pid_t)p, NULL, 0);
+	res_errno(res, p, "fork");
+}
+
+static void at_memfd(result *res)
+{
+	res_errno(res, syscall(SYS_memfd_create, "x", 0U), "memfd_create");
+}
+
+enum { ANY = 0, KILL_ONLY = 1, PREP = 2, EXEC = 4, NOT_WORKER = 8, LOCKED_ONLY = 16 };
+
+static const struct attempt {
+	const char *name;
+	attempt_fn fn;
+	int flags;
+} attempts[] = {
+	{ "read-outside", at_read_outside, ANY },
+	{ "write-outside", at_write_outside, ANY },
+	{ "create-outside", at_create_outside, ANY },
+	{ "read-etc-passwd", at_read_passwd, ANY },
+	{ "write-system-dir", at_write_system, ANY },
+	{ "write-own-dir-execute", at_write_own_dir_execute, EXEC },
+	{ "read-parent-memory", at_read_parent_mem, ANY },
+	{ "exec-self", at_exec_self, ANY },
+	{ "exec-shell", at_exec_shell, EXEC },
+	{ "exec-written-file", at_exec_written, PREP },
+	{ "socket-inet", at_socket_inet, ANY },
+	{ "socket-inet6", at_socket_inet6, ANY },
+	{ "socket-unix", at_socket_unix, ANY },
+	{ "socket-unix-abstract", at_socket_abstract, ANY },
+	{ "socketpair", at_socketpair, ANY },
+	{ "socket-netlink", at_socket_netlink, ANY },
+	{ "io-uring-setup", at_io_uring, KILL_ONLY },
+	{ "io-uring-enter", at_io_uring_enter, KILL_ONLY },
+	{ "ptrace-parent", at_ptrace_parent, ANY },
+	{ "process-vm-readv-parent", at_process_vm_readv, ANY },
+	{ "signal-parent", at_signal_parent, ANY },
+	{ "fork-bomb", at_fork_bomb, ANY },
+	{ "raise-rlimit-nproc", at_raise_nproc, ANY },
+	{ "raise-rlimit-nofile", at_raise_nofile, ANY },
+	{ "raise-rlimit-core", at_raise_core, ANY },
+	{ "mount", at_mount, ANY },
+	{ "remount-root-rw", at_remount_rw, ANY },
+	{ "umount", at_umount, ANY },
+	{ "pivot-root", at_pivot_root, ANY },
+	{ "chroot", at_chroot, ANY },
+	{ "unshare-user", at_unshare_user, ANY },
+	{ "unshare-net", at_unshare_net, ANY },
+	{ "setns", at_setns, KILL_ONLY },
+	{ "clone-newuser", at_clone_newuser, NOT_WORKER },
+	{ "bpf", at_bpf, KILL_ONLY },
+	{ "perf-event-open", at_perf_event_open, KILL_ONLY },
+	{ "keyctl", at_keyctl, KILL_ONLY },
+	{ "add-key", at_add_key, KILL_ONLY },
+	{ "kexec-load", at_kexec_load, KILL_ONLY },
+	{ "init-module", at_init_module, KILL_ONLY },
+	{ "finit-module", at_finit_module, KILL_ONLY },
+	{ "userfaultfd", at_userfaultfd, KILL_ONLY },
+	{ "open-by-handle-at", at_open_by_handle, KILL_ONLY },
+	{ "open-file", at_open_any, LOCKED_ONLY | KILL_ONLY },
+	{ "fork", at_fork_once, LOCKED_ONLY | KILL_ONLY },
+	{ "memfd-create", at_memfd, LOCKED_ONLY | KILL_ONLY },
+};
+
+static void run_attempt(const struct attempt *a)
+{
+	int p[2], st = 0;
+	result res;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		printf("ATTEMPT %s/%s: ALLOWED (runner: pipe failed)\n", g_ctx, a->name);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		printf("ATTEMPT %s/%s: ALLOWED (runner: fork failed: %s)\n", g_ctx, a->name,
+				strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		alarm(ATTEMPT_TIMEOUT_S);
+		if (g_lock && pvf_sandbox_lock_execute_job(NULL, NULL) < 0)
+			_exit(3);
+		memset(&res, 0, sizeof res);
+		a->fn(&res);
+		if (write(p[1], &res, sizeof res) != (ssize_t)sizeof res)
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	memset(&res, 0, sizeof res);
+	ssize_t n = read(p[0], &res, sizeof res);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	res.how[HOW_MAX - 1] = '\0';
+	if (n == (ssize_t)sizeof res) {
+		bool blocked = res.rc < 0 && !(a->flags & KILL_ONLY);
+		printf("ATTEMPT %s/%s: %s (%s%s)\n", g_ctx, a->name, blocked ? "blocked" : "ALLOWED",
+				res.how, !blocked && res.rc < 0 ? "; reached the kernel" : "");
+	} else if (WIFSIGNALED(st)) {
+		printf("ATTEMPT %s/%s: blocked (killed by %s)\n", g_ctx, a->name,
+				WTERMSIG(st) == SIGSYS ? "SIGSYS: seccomp" : strsignal(WTERMSIG(st)));
+	} else {
+		printf("ATTEMPT %s/%s: ALLOWED (attempt child exited %d without a result)\n",
+				g_ctx, a->name, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	fflush(stdout);
+}
+
+static void run_all(bool job)
+{
+	for (size_t i = 0; i < sizeof attempts / sizeof attempts[0]; i++) {
+		const struct attempt *a = &attempts[i];
+		if ((a->flags & PREP) && g_mode != PVF_SANDBOX_PREPARE)
+			continue;
+		if ((a->flags & EXEC) && g_mode != PVF_SANDBOX_EXECUTE)
+			continue;
+		if ((a->flags & NOT_WORKER) && !job)
+			continue;
+		if ((a->flags & LOCKED_ONLY) && !g_lock)
+			continue;
+		run_attempt(a);
+	}
+}
+
+/* ---- functional checks: the sandbox must still let a worker work ------- */
+
+static void check(const char *name, bool ok, const char *detail)
+{
+	printf("CHECK %s: %s (%s)\n", name, ok ? "ok" : "FAILED", detail);
+	fflush(stdout);
+}
+
+static int run_tool(char *const argv[])
+{
+	char tmpenv[600];
+	snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", g_pivoted ? "/tmp" : g_work);
+	char *envp[] = { (char *)"PATH=/usr/bin:/bin", tmpenv, NULL };
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (nul >= 0)
+			dup2(nul, 1);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void checks_prepare(void)
+{
+	char src[600], obj[600], msg[128];
+	snprintf(src, sizeof src, "%s/probe.c", g_work);
+	snprintf(obj, sizeof obj, "%s/probe.o", g_work);
+	FILE *f = fopen(src, "w");
+	check("write-own-dir", f != NULL, f ? "created work/probe.c" : strerror(errno));
+	if (!f)
+		return;
+	fputs("int pvf_probe(int x) { return x * 6 + 1; }\n", f);
+	fclose(f);
+	char *cc[] = { (char *)"/usr/bin/cc", (char *)"-O1", (char *)"-c", src, (char *)"-o", obj,
+		NULL };
+	int rc = run_tool(cc);
+	struct stat st;
+	bool ok = rc == 0 && stat(obj, &st) == 0 && st.st_size > 0;
+	snprintf(msg, sizeof msg, "cc -c exit %d", rc);
+	check("compile", ok, msg);
+	char *w2c[] = { (char *)"/usr/bin/wasm2c", (char *)"--version", NULL };
+	rc = run_tool(w2c);
+	snprintf(msg, sizeof msg, "wasm2c --version exit %d", rc);
+	check("wasm2c-runs", rc == 0, msg);
+}
+
+/* Loads the memfd copy of libseccomp through /proc/self/fd, as the execute
+ * worker loads an artifact, and calls into it. */
+static void checks_execute_job(void)
+{
+	char path[64], msg[128];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", g_memfd);
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		check("dlopen-memfd", false, e ? e : "?");
+		return;
+	}
+	typedef const struct scmp_version *(*ver_fn)(void);
+	ver_fn v = (ver_fn)dlsym(h, "seccomp_version");
+	const struct scmp_version *mine = seccomp_version();
+	const struct scmp_version *theirs = v ? v() : NULL;
+	bool ok = theirs && theirs != mine && theirs->major == mine->major &&
+		theirs->minor == mine->minor && theirs->micro == mine->micro;
+	snprintf(msg, sizeof msg, "second copy reports %u.%u.%u", theirs ? theirs->major : 0,
+			theirs ? theirs->minor : 0, theirs ? theirs->micro : 0);
+	check("dlopen-memfd", ok, msg);
+	if (!v)
+		return;
+	/* Call into it again under the allow list, in a child. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (pvf_sandbox_lock_execute_job(NULL, NULL) < 0)
+			_exit(3);
+		const struct scmp_version *t = v();
+		_exit(t && t->major == mine->major ? 0 : 1);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	snprintf(msg, sizeof msg, "status 0x%x", st);
+	check("call-under-allowlist", WIFEXITED(st) && WEXITSTATUS(st) == 0, msg);
+}
+
+static int load_memfd(void)
+{
+	Dl_info info;
+	if (!dladdr((void *)seccomp_version, &info) || !info.dli_fname)
+		return -1;
+	int in = open(info.dli_fname, O_RDONLY | O_CLOEXEC);
+	int fd = (int)syscall(SYS_memfd_create, "pvf-artifact", 0U); /* not CLOEXEC: kept */
+	if (in < 0 || fd < 0)
+		return -1;
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && strcmp(argv[1], "probe") == 0) {
+		pvf_sandbox_feature f[PVF_SBF__COUNT];
+		size_t n = 0;
+		pvf_error err;
+		if (pvf_sandbox_probe(f, PVF_SBF__COUNT, &n, &err) < 0) {
+			printf("SANDBOX-ERROR %s\n", err.msg);
+			return 2;
+		}
+		pvf_sandbox_print_table(1, f, n);
+		return 0;
+	}
+	if (argc < 4 || (strcmp(argv[1], "prepare") && strcmp(argv[1], "execute"))) {
+		fprintf(stderr, "usage: %s probe | prepare|execute DIR OUTSIDE [--secure] "
+				"[--no-pivot]\n", argv[0]);
+		return 64;
+	}
+	pvf_sandbox_opts o;
+	memset(&o, 0, sizeof o);
+	o.mode = g_mode = strcmp(argv[1], "prepare") == 0 ? PVF_SANDBOX_PREPARE : PVF_SANDBOX_EXECUTE;
+	o.dir = argv[2];
+	g_outside = argv[3];
+	for (int i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "--secure") == 0)
+			o.secure = true;
+		else if (strcmp(argv[i], "--no-pivot") == 0)
+			o.no_pivot_root = true;
+	}
+	snprintf(g_outside_dir, sizeof g_outside_dir, "%s", g_outside);
+	char *slash = strrchr(g_outside_dir, '/');
+	if (slash)
+		*slash = '\0';
+	g_host_pid = getppid();
+	if (g_mode == PVF_SANDBOX_EXECUTE) {
+		g_memfd = load_memfd();
+		if (g_memfd < 0) {
+			printf("SANDBOX-ERROR cannot copy libseccomp into a memfd\n");
+			return 2;
+		}
+		o.keep_fds[o.nkeep_fds++] = g_memfd;
+	}
+
+	pvf_sandbox_report r;
+	pvf_error err;
+	memset(&err, 0, sizeof err);
+	int rc = pvf_sandbox_apply_worker(&o, &r, &err);
+	g_pivoted = r.f[PVF_SBF_PIVOT_ROOT].applied;
+	g_work = g_pivoted ? PVF_SANDBOX_WORK_DIR : o.dir;
+	for (int i = 0; i < PVF_SBF__COUNT; i++)
+		printf("FEATURE %s %d %d %s\n", r.f[i].name, r.f[i].available, r.f[i].applied,
+				r.f[i].detail);
+	if (rc < 0) {
+		printf("SANDBOX-ERROR %s\n", err.msg);
+		return 2;
+	}
+
+	run_all(false);
+
+	pid_t job = pvf_sandbox_fork_job(&o, &r, &err);
+	if (job < 0) {
+		printf("SANDBOX-ERROR fork job: %s\n", err.msg);
+		return 2;
+	}
+	if (job == 0) {
+		g_ctx = "job";
+		char msg[64];
+		snprintf(msg, sizeof msg, "getpid() = %d", (int)getpid());
+		check("job-is-pid-1", getpid() == 1, msg);
+		if (g_mode == PVF_SANDBOX_PREPARE)
+			checks_prepare();
+		else
+			checks_execute_job();
+		run_all(true);
+		if (g_mode == PVF_SANDBOX_EXECUTE) {
+			g_ctx = "locked";
+			g_lock = true;
+			run_all(true);
+		}
+		fflush(stdout);
+		_exit(0);
+	}
+	int st = 0;
+	waitpid(job, &st, 0);
+	printf("FEATURE %s %d %d %s\n", r.f[PVF_SBF_JOB_NS].name, r.f[PVF_SBF_JOB_NS].available,
+			r.f[PVF_SBF_JOB_NS].applied, r.f[PVF_SBF_JOB_NS].detail);
+	check("job-exit", WIFEXITED(st) && WEXITSTATUS(st) == 0, "job exited 0");
+	printf("DONE\n");
+	return 0;
+}

@@ -1,0 +1,567 @@
+/*
+ * test_split.c — parallel compilation of one module (src/engine/split.c):
+ * the splitter on real wasm2c 1.0.32 output (function count, where the
+ * shared parts go), its refusal of text it does not recognise, the
+ * process runner (concurrency, failures, output), and split artifacts
+ * behaving exactly like single-unit ones (trap kinds, call-depth limit).
+ *
+ * Expected values come from the WebAssembly core specification (trap
+ * semantics), from wabt's wasm-objdump (function counts), and from the
+ * call-depth rule documented in docs/architecture.md; none from this code.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/proc.h"
+#include "engine/split.h"
+#include "wasm/module.h"
+
+#define HIDDEN_SP "__attribute__((visibility(\"hidden\"))) "
+
+static char g_dir[] = "/tmp/pvfhost-test-split-XXXXXX";
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void run_or_fail(const char *cmd)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
+	pvf_proc_result res;
+	pvf_error err;
+
+	if (pvf__proc_run(argv, NULL, &res, &err) < 0)
+		fail_msg("%s: %s", cmd, err.msg);
+	if (res.exit_code != 0)
+		fail_msg("%s: exit %d: %s", cmd, res.exit_code, res.output);
+	pvf__proc_result_clear(&res);
+}
+
+/* wasm2c output for `wasm_path` (what preparation translates). */
+static char *translate(const char *wasm_path, size_t *len)
+{
+	char cmd[1600], out[600];
+	char *text;
+
+	snprintf(out, sizeof(out), "%s/m.c", g_dir);
+	snprintf(cmd, sizeof(cmd), "wasm2c --no-debug-names -n m '%s' -o '%s'", wasm_path, out);
+	run_or_fail(cmd);
+	text = (char *)read_all(out, len);
+	assert_non_null(text);
+	return text;
+}
+
+static size_t count(const char *hay, size_t len, const char *needle)
+{
+	size_t n = 0, nl = strlen(needle);
+
+	for (const char *p = hay; (p = memmem(p, len - (size_t)(p - hay), needle, nl)); p += nl)
+		n++;
+	return n;
+}
+
+/* Function definitions in a chunk: hidden, at column 0, ending in ") {". */
+static size_t count_defs(const pvf_split_chunk *c)
+{
+	size_t n = 0;
+	const char *p = c->text, *end = c->text + c->len;
+
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t l = e ? (size_t)(e - p) : (size_t)(end - p);
+		if (l > 3 && !strncmp(p, HIDDEN_SP, strlen(HIDDEN_SP)) && !memcmp(p + l - 3, ") {", 3) &&
+		    memmem(p, l, " w2c_", 5))
+			n++;
+		p += l + 1;
+	}
+	return n;
+}
+
+/* Function prototypes in a chunk: hidden, at column 0, ending in ");". */
+static size_t count_protos(const pvf_split_chunk *c)
+{
+	size_t n = 0;
+	const char *p = c->text, *end = c->text + c->len;
+
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t l = e ? (size_t)(e - p) : (size_t)(end - p);
+		if (l > 2 && !strncmp(p, HIDDEN_SP, strlen(HIDDEN_SP)) && !memcmp(p + l - 2, ");", 2) &&
+		    memmem(p, l, " w2c_", 5) && !memmem(p, l, "extern", 6))
+			n++;
+		p += l + 1;
+	}
+	return n;
+}
+
+static uint32_t defined_functions(const char *name)
+{
+	char path[512];
+	uint8_t *wasm;
+	size_t len;
+	pvf_module *m = NULL;
+	pvf_error err;
+	uint32_t n;
+
+	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
+	wasm = read_all(path, &len);
+	assert_non_null(wasm);
+	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
+		fail_msg("decode %s: %s", name, err.msg);
+	n = m->nfunctions;
+	pvf_module_free(m);
+	free(wasm);
+	return n;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- the splitter ------------------------------------------------------ */
+
+static void check_split(const char *text, size_t len, const pvf_split *s, uint32_t nfuncs)
+{
+	size_t defs = 0;
+
+	(void)text;
+	(void)len;
+	assert_int_equal(s->nfuncs, nfuncs);
+	for (uint32_t c = 0; c < s->nchunks; c++) {
+		const pvf_split_chunk *k = &s->chunk[c];
+		size_t d = count_defs(k);
+
+		/* the main chunk may hold only the initialisers and exports */
+		assert_true(k->nfuncs > 0 || c == 0);
+		assert_int_equal(d, k->nfuncs);
+		defs += d;
+		/* the shared parts: prelude and every prototype in every chunk */
+		assert_int_equal(count(k->text, k->len, "#include \"m.h\""), 1);
+		assert_int_equal(count(k->text, k->len, "#define FUNC_EPILOGUE"), 2);
+		assert_int_equal(count_protos(k), nfuncs);
+		if (c == 0) {
+			assert_int_equal(count(k->text, k->len, "void Z_m_instantiate("), 1);
+			assert_int_equal(count(k->text, k->len, "static void init_func_types(void)"), 1);
+			assert_int_equal(count(k->text, k->len, "extern __attribute__((visibility(\"hidden\"))) u32 func_types["), 0);
+		} else {
+			assert_int_equal(count(k->text, k->len, "Z_m_instantiate"), 0);
+			assert_int_equal(count(k->text, k->len, "init_func_types"), 0);
+			assert_int_equal(count(k->text, k->len, "extern __attribute__((visibility(\"hidden\"))) u32 func_types["), 1);
+		}
+	}
+	assert_int_equal(defs, nfuncs);
+}
+
+static void test_split_traps_module(void **state)
+{
+	char path[512];
+	size_t len;
+	char *text;
+	pvf_split s;
+	pvf_error err;
+	uint32_t nfuncs = defined_functions("traps");
+	int r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/traps.wasm", TEST_WASM_DIR);
+	text = translate(path, &len);
+	/* wasm-objdump -h traps.wasm: "Function ... count: 16" */
+	assert_int_equal(nfuncs, 16);
+	for (uint32_t k = 2; k <= 5; k++) {
+		assert_int_equal(pvf__split_generated(text, len, k, 1, &s, &err), (int)k);
+		assert_int_equal(s.nchunks, k);
+		check_split(text, len, &s, nfuncs);
+		pvf__split_free(&s);
+	}
+	/* never more chunks than functions */
+	r = pvf__split_generated(text, len, 64, 1, &s, &err);
+	assert_true(r >= 2 && r <= 16);
+	assert_int_equal(s.nchunks, (uint32_t)r);
+	check_split(text, len, &s, nfuncs);
+	pvf__split_free(&s);
+	/* too small for the threshold, or one job: not split, not parsed */
+	assert_int_equal(pvf__split_generated(text, len, 8, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err), 1);
+	assert_int_equal(s.nchunks, 1);
+	assert_int_equal(pvf__split_generated(text, len, 1, 1, &s, &err), 1);
+	assert_int_equal(pvf__split_generated("garbage", 7, 8, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err), 1);
+	free(text);
+}
+
+static void expect_unexpected(const char *text, size_t len)
+{
+	pvf_split s;
+	pvf_error err;
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(pvf__split_generated(text, len, 4, 1, &s, &err), -1);
+	assert_int_equal(err.code, PVF_E_TOOL);
+	if (strncmp(err.msg, "unexpected wasm2c output", 24) != 0)
+		fail_msg("message: %s", err.msg);
+}
+
+static char *replace_first(const char *text, size_t len, const char *from, const char *to, size_t *ret_len)
+{
+	const char *p = memmem(text, len, from, strlen(from));
+	size_t fl = strlen(from), tl = strlen(to), at;
+	char *out;
+
+	assert_non_null(p);
+	at = (size_t)(p - text);
+	out = malloc(len - fl + tl + 1);
+	assert_non_null(out);
+	memcpy(out, text, at);
+	memcpy(out + at, to, tl);
+	memcpy(out + at + tl, p + fl, len - at - fl);
+	*ret_len = len - fl + tl;
+	out[*ret_len] = '\0';
+	return out;
+}
+
+static void test_split_rejects_unknown_structure(void **state)
+{
+	char path[512];
+	size_t len, l2;
+	char *text, *t;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/traps.wasm", TEST_WASM_DIR);
+	text = translate(path, &len);
+
+	/* no func_types table */
+	t = replace_first(text, len, "static u32 func_types[", "static u32 func_typez[", &l2);
+	expect_unexpected(t, l2);
+	free(t);
+	/* something unknown among the initialisers */
+	t = replace_first(text, len, "static void init_memories(", "static int surprise;\nstatic void init_memories(",
+			  &l2);
+	expect_unexpected(t, l2);
+	free(t);
+	/* a definition out of prototype order: the first one renamed */
+	t = replace_first(text, len, "static u32 w2c_add(Z_m_instance_t* instance", "static u32 w2c_sub(Z_m_instance_t* instance",
+			  &l2);
+	expect_unexpected(t, l2);
+	free(t);
+	/* a function whose body has a closing brace at column 0 early */
+	t = replace_first(text, len, "  FUNC_PROLOGUE;\n", "  FUNC_PROLOGUE;\n}\n", &l2);
+	expect_unexpected(t, l2);
+	free(t);
+	/* every truncation: an error value or a split, never a crash (the
+	 * sanitizer build runs this) */
+	for (size_t cut = 0; cut < len; cut += 13) {
+		pvf_split s;
+		pvf_error err;
+		int r = pvf__split_generated(text, cut, 4, 1, &s, &err);
+		if (r < 0)
+			assert_int_equal(err.code, PVF_E_TOOL);
+		else
+			pvf__split_free(&s);
+	}
+	free(text);
+}
+
+/* The Cumulus shell runtime from the shared corpus (1.27 MB of wasm). */
+static void test_split_cumulus_shell(void **state)
+{
+	const char *corpus = getenv("PVFHOST_CORPUS"), *ci = getenv("CI");
+	char blob[700], wasm[700], cmd[1600], base[600];
+	size_t len;
+	char *text;
+	pvf_split s;
+	pvf_error err;
+	struct stat st;
+
+	(void)state;
+	if (!corpus || !*corpus) {
+		const char *root = getenv("PVFHOST_SOURCE_ROOT");
+		snprintf(base, sizeof(base), "%s/../shared/corpus", root && *root ? root : ".");
+		corpus = base;
+	}
+	snprintf(blob, sizeof(blob), "%s/pvf/cumulus-shell.compressed.wasm", corpus);
+	if (stat(blob, &st) != 0) {
+		if (ci && !strcmp(ci, "true"))
+			fail_msg("corpus missing: %s", blob);
+		skip();
+	}
+	/* maybe-compressed blob: 8-byte prefix, then zstd */
+	snprintf(wasm, sizeof(wasm), "%s/shell.wasm", g_dir);
+	snprintf(cmd, sizeof(cmd), "tail -c +9 '%s' | zstd -q -d -o '%s'", blob, wasm);
+	run_or_fail(cmd);
+	text = translate(wasm, &len);
+	/* wasm-objdump -h: "Function ... count: 850", "Export ... count: 17" */
+	assert_int_equal(pvf__split_generated(text, len, 2, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err), 2);
+	check_split(text, len, &s, 850);
+	/* exports stay in the main chunk: 17 "export:" comments */
+	assert_int_equal(count(s.chunk[0].text, s.chunk[0].len, "/* export: '"), 17);
+	assert_int_equal(count(s.chunk[1].text, s.chunk[1].len, "/* export: '"), 0);
+	/* balanced by function text: neither chunk has more than 60 % of it */
+	assert_true(s.chunk[0].body_bytes * 10 < (s.chunk[0].body_bytes + s.chunk[1].body_bytes) * 6);
+	assert_true(s.chunk[1].body_bytes * 10 < (s.chunk[0].body_bytes + s.chunk[1].body_bytes) * 6);
+	pvf__split_free(&s);
+	/* 1.27 MB of wasm is 15 MB of C: 58 chunks of 256 KiB at most */
+	assert_true(pvf__split_generated(text, len, 64, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err) > 32);
+	check_split(text, len, &s, 850);
+	pvf__split_free(&s);
+	free(text);
+	unlink(wasm);
+}
+
+/* ---- the process runner ------------------------------------------------ */
+
+static void test_run_parallel(void **state)
+{
+	char *ok[] = { (char *)"sh", (char *)"-c", (char *)"sleep 0.4", NULL };
+	char *bad[] = { (char *)"sh", (char *)"-c", (char *)"echo broken-unit; exit 3", NULL };
+	char *missing[] = { (char *)"/nonexistent/pvfhost-no-such-tool", NULL };
+	char *const *const two[] = { ok, ok };
+	char *const *const failing[] = { ok, bad, ok, ok };
+	char *const *const absent[] = { missing };
+	pvf_stage_stats st;
+	pvf_error err;
+
+	(void)state;
+	/* two 0.4 s sleeps with two slots overlap; with one they do not */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(pvf__run_parallel(two, 2, NULL, 2, "sleeper", &st, &err), 0);
+	assert_true(st.wall_s >= 0.39 && st.wall_s < 0.75);
+	assert_true(st.cpu_s < st.wall_s);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(pvf__run_parallel(two, 2, NULL, 1, "sleeper", &st, &err), 0);
+	assert_true(st.wall_s >= 0.79);
+	/* a failure is reported with its output; nothing starts after it */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(pvf__run_parallel(failing, 4, NULL, 2, "the C compiler", &st, &err), -1);
+	assert_int_equal(err.code, PVF_E_COMPILE);
+	assert_non_null(strstr(err.msg, "the C compiler failed (exit 3)"));
+	assert_non_null(strstr(err.msg, "broken-unit"));
+	assert_true(st.wall_s < 0.75);   /* units 3 and 4 never ran */
+	/* a tool that cannot be started is a host failure */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(pvf__run_parallel(absent, 1, NULL, 2, "the C compiler", &st, &err), -1);
+	assert_int_equal(err.code, PVF_E_TOOL);
+	assert_int_equal(pvf__split_jobs(3), 3);
+	assert_int_equal(pvf__split_jobs(1000), PVF_SPLIT_MAX_CHUNKS);
+	assert_true(pvf__split_jobs(0) >= 1);
+}
+
+/* ---- split artifacts behave like single-unit ones ---------------------- */
+
+static char *prepare_split(const char *name, const char *cc, uint32_t jobs, uint32_t depth, const char *keep_dir)
+{
+	char path[512];
+	static int seq;
+	uint8_t *wasm;
+	size_t len;
+	pvf_module *m = NULL;
+	pvf_error err;
+	pvf_prepare_opts o = { 0 };
+	char *out = malloc(512);
+
+	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
+	wasm = read_all(path, &len);
+	assert_non_null(wasm);
+	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
+		fail_msg("decode %s: %s", name, err.msg);
+	o.cc = cc;
+	o.opt_level = "-O1";
+	o.max_call_depth = depth;
+	o.jobs = jobs;
+	o.work_dir = keep_dir;
+	o.keep_work_dir = keep_dir != NULL;
+	snprintf(out, 512, "%s/%s-%d.art", g_dir, name, seq++);
+	pvf__split_min_chunk_bytes = 1;   /* split even these small modules */
+	if (pvf_engine_prepare(wasm, len, m, &o, out, NULL, &err) < 0)
+		fail_msg("prepare %s: %s", name, err.msg);
+	pvf__split_min_chunk_bytes = PVF_SPLIT_MIN_CHUNK_BYTES;
+	pvf_module_free(m);
+	free(wasm);
+	return out;
+}
+
+static pvf_instance *open_instance(const char *path, pvf_artifact **a)
+{
+	pvf_instance *in = NULL;
+	pvf_error err;
+	pvf_trap trap;
+
+	if (pvf_artifact_open(path, NULL, a, &err) < 0)
+		fail_msg("open %s: %s", path, err.msg);
+	if (pvf_instance_new(*a, NULL, 0, NULL, &in, &trap, &err) < 0)
+		fail_msg("instantiate: %s", err.msg);
+	return in;
+}
+
+static void expect_trap(pvf_instance *in, const char *fn, uint32_t nresults, pvf_trap_kind kind)
+{
+	pvf_error err;
+	pvf_trap trap;
+	uint64_t res[1];
+
+	assert_int_equal(pvf_instance_call(in, fn, NULL, 0, res, nresults, &trap, &err), -1);
+	if (err.code != PVF_E_TRAP)
+		fail_msg("%s: %s", fn, err.msg);
+	if (trap.kind != kind)
+		fail_msg("%s: trap %s, expected %s", fn, pvf_trap_name(trap.kind), pvf_trap_name(kind));
+}
+
+static void test_split_artifact_traps(void **state)
+{
+	char kept[600], f[700];
+	pvf_artifact *a;
+	pvf_instance *in;
+	pvf_error err;
+	pvf_trap trap;
+	uint64_t args[2], res[1];
+	char *path;
+	struct stat st;
+
+	(void)state;
+	snprintf(kept, sizeof(kept), "%s/work-kept", g_dir);
+	path = prepare_split("traps", NULL, 3, 0, kept);
+	/* three chunks were compiled and linked */
+	for (int c = 0; c < 3; c++) {
+		snprintf(f, sizeof(f), "%s/m%d.o", kept, c);
+		assert_int_equal(stat(f, &st), 0);
+	}
+	snprintf(f, sizeof(f), "%s/m3.c", kept);
+	assert_int_equal(stat(f, &st), -1);
+	in = open_instance(path, &a);
+	/* WebAssembly core spec 1.0, section 4.4 (numeric instructions, table
+	 * and memory access, call_indirect): each of these traps; the trap
+	 * kinds follow the spec test suite's messages ("unreachable",
+	 * "integer divide by zero", "integer overflow", "invalid conversion to
+	 * integer", "out of bounds memory access", "undefined element",
+	 * "uninitialized element", "indirect call type mismatch"). */
+	expect_trap(in, "unreachable", 0, PVF_TRAP_UNREACHABLE);
+	expect_trap(in, "div_by_zero", 1, PVF_TRAP_DIV_BY_ZERO);
+	expect_trap(in, "int_overflow", 1, PVF_TRAP_INT_OVERFLOW);
+	expect_trap(in, "invalid_conversion", 1, PVF_TRAP_INVALID_CONVERSION);
+	expect_trap(in, "memory_oob", 1, PVF_TRAP_MEMORY_OOB);
+	expect_trap(in, "memory_oob_far", 1, PVF_TRAP_MEMORY_OOB);
+	expect_trap(in, "table_oob", 1, PVF_TRAP_TABLE_OOB);
+	expect_trap(in, "indirect_null", 1, PVF_TRAP_INDIRECT_NULL);
+	expect_trap(in, "indirect_mismatch", 1, PVF_TRAP_INDIRECT_MISMATCH);
+	/* i32.add wraps modulo 2^32 (spec 4.3.2, iadd) */
+	args[0] = 40;
+	args[1] = 2;
+	assert_int_equal(pvf_instance_call(in, "add", args, 2, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 42);
+	args[0] = 0xffffffffu;
+	args[1] = 1;
+	assert_int_equal(pvf_instance_call(in, "add", args, 2, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 0);
+	/* table element 0 returns 7 (traps.wat's elem segment) */
+	assert_int_equal(pvf_instance_call(in, "indirect_ok", NULL, 0, res, 1, &trap, &err), 0);
+	assert_int_equal((uint32_t)res[0], 7);
+	pvf_instance_free(in);
+	pvf_artifact_close(a);
+	free(path);
+
+	/* without keep_work_dir the work directory and every chunk file go */
+	snprintf(kept, sizeof(kept), "%s/work-removed", g_dir);
+	{
+		uint8_t *wasm;
+		size_t len;
+		pvf_module *m = NULL;
+		pvf_prepare_opts o = { .opt_level = "-O0", .jobs = 4, .work_dir = kept };
+		char in_path[512], out[600];
+
+		snprintf(in_path, sizeof(in_path), "%s/traps.wasm", TEST_WASM_DIR);
+		snprintf(out, sizeof(out), "%s/removed.art", g_dir);
+		wasm = read_all(in_path, &len);
+		assert_int_equal(pvf_module_decode(wasm, len, NULL, &m, &err), 0);
+		pvf__split_min_chunk_bytes = 1;
+		assert_int_equal(pvf_engine_prepare(wasm, len, m, &o, out, NULL, &err), 0);
+		pvf__split_min_chunk_bytes = PVF_SPLIT_MIN_CHUNK_BYTES;
+		assert_int_equal(stat(kept, &st), -1);
+		pvf_module_free(m);
+		free(wasm);
+	}
+}
+
+/* The call-depth limit does not depend on the split: every wasm function
+ * in its own unit, gcc and clang. Expected depth: the limit counts every
+ * wasm call; the export is one frame, so the recursive function runs
+ * limit - 1 times (docs/architecture.md, "Calls and the native stack"). */
+static void test_split_depth_limit(void **state)
+{
+	static const char *const ccs[] = { "gcc", "clang" };
+	static const char *const fns[] = { "recurse", "recurse_fat" };
+	const uint32_t limit = 5000;
+
+	(void)state;
+	/* wasm-objdump -h recursion.wasm: "Function ... count: 5" */
+	assert_int_equal(defined_functions("recursion"), 5);
+	for (int c = 0; c < 2; c++) {
+		char *path = prepare_split("recursion", ccs[c], 5, limit, NULL);
+		pvf_artifact *a;
+		pvf_instance *in = open_instance(path, &a);
+		pvf_error err;
+		pvf_trap trap;
+		uint64_t res[1];
+
+		for (int f = 0; f < 2; f++) {
+			for (int rep = 0; rep < 2; rep++) {
+				assert_int_equal(pvf_instance_call(in, fns[f], NULL, 0, res, 1, &trap, &err), -1);
+				assert_int_equal(trap.kind, PVF_TRAP_STACK_EXHAUSTED);
+				assert_int_equal(pvf_instance_call(in, "depth", NULL, 0, res, 1, &trap, &err), 0);
+				if ((uint32_t)res[0] != limit - 1)
+					fail_msg("%s %s: depth %u", ccs[c], fns[f], (uint32_t)res[0]);
+			}
+		}
+		pvf_instance_free(in);
+		pvf_artifact_close(a);
+		unlink(path);
+		free(path);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split_traps_module),
+		cmocka_unit_test(test_split_rejects_unknown_structure),
+		cmocka_unit_test(test_split_cumulus_shell),
+		cmocka_unit_test(test_run_parallel),
+		cmocka_unit_test(test_split_artifact_traps),
+		cmocka_unit_test(test_split_depth_limit),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
