@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on bundled inputs — inspect a small PVF-shaped
 # module (examples/demo.wat, assembled at build time), check the PVF rules,
-# compile it into an artifact, and run it: a compute kernel, then a trap.
+# compile it into an artifact, and run it: a compute kernel, then a trap;
+# then validate a block on the bundled mini adder PVF (examples/mini-adder.c)
+# through the Substrate host API, and an invalid block.
 set -euo pipefail
 build=${1:-build}
 pvfhost="$build/src/cli/pvfhost"
@@ -28,11 +30,18 @@ set -e
 echo "exit code $rc"
 [ "$rc" -eq 1 ]
 
-if [ -x "$build/src/cli/pvfhost" ] && "$pvfhost" --help | grep -q '^  validate'; then
-  if [ -f "$build/examples/adder-params.hex" ] && [ -f "$build/examples/mini-adder.wasm" ]; then
-    step "validate: a bundled block on the bundled mini adder PVF"
-    "$pvfhost" validate --code "$build/examples/mini-adder.wasm" --params "$build/examples/adder-params.hex" --json
-  fi
-fi
+step "validate: the bundled mini adder PVF (examples/mini-adder.c, built to wasm32) on a bundled block"
+echo "params: $(cat "$build/examples/adder-params.hex")"
+"$pvfhost" validate --code "$build/examples/mini-adder.wasm" --params "$build/examples/adder-params.hex" \
+  --cache "$work/cache" --json
+
+step "validate: the same block with a wrong parent state is an invalid candidate (exit 1)"
+bad=$(sed 's/011b4d03/011b4d04/' "$build/examples/adder-params.hex")
+set +e
+"$pvfhost" validate --code "$build/examples/mini-adder.wasm" --params-hex "$bad" --cache "$work/cache"
+rc=$?
+set -e
+echo "exit code $rc"
+[ "$rc" -eq 1 ]
 echo
 echo "demo finished"
