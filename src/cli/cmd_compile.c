@@ -78,6 +78,10 @@ int cli_parse_prepare_opt(int argc, char **argv, int *i, pvf_prepare_opts *o)
 		o->extra_cflags = argv[++*i];
 		return 1;
 	}
+	if (!strcmp(a, "--jobs") && *i + 1 < argc) {
+		o->jobs = (uint32_t)strtoul(argv[++*i], NULL, 10);
+		return 1;
+	}
 	if (!strcmp(a, "--keep-work-dir")) {
 		o->keep_work_dir = true;
 		return 1;
