@@ -16,8 +16,11 @@
  *   T  types        "static u32 func_types[N];" + "static void
  *                   init_func_types(void) {...}"      -> main chunk defines
  *                   func_types (hidden, not static); the others declare it extern
+ *                   (absent when the module has no function type, hence no
+ *                   function: then the file is compiled whole)
  *   D  prototypes   one "static <ret> w2c_<name>(Z_..." line per defined
- *                   wasm function, up to a blank line  -> every chunk, made
+ *                   wasm function, up to a blank line or the first line of G
+ *                                                      -> every chunk, made
  *                   hidden and not static so that chunks can call each other
  *   G  initialisers init_globals, data segments, init_memories, element
  *                   segments, init_tables, init_*_instances
@@ -25,8 +28,10 @@
  *                   arrays become hidden, not static, and the other chunks
  *                   declare them extern (memory.init / table.init use them)
  *   F  functions    one definition per prototype, in the same order, each
- *                   from its prototype's text + parameter names to the first
- *                   "\n}\n", separated by blank lines  -> spread over the chunks
+ *                   from its prototype's text + parameter names (a header
+ *                   ending in ") {", long parameter lists continued on lines
+ *                   indented by four spaces) to the first "\n}\n", separated
+ *                   by blank lines                     -> spread over the chunks
  *   X  tail         exports, init_instance_import, Z_m_init_module,
  *                   Z_m_instantiate, Z_m_free          -> main chunk
  *
@@ -149,12 +154,10 @@ static size_t skip_space(const char *src, size_t len, size_t at)
 	return at;
 }
 
-/* Index of `lit` at a line start at or after `from`, or len. */
-static size_t find_at_line_start(const char *src, size_t len, size_t from, const char *lit)
+/* Index of lit[0, n) at a line start at or after `from`, or len. */
+static size_t find_n_at_line_start(const char *src, size_t len, size_t from, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
-
-	if (from == 0 && starts_with(src, len, 0, lit))
+	if (from == 0 && n <= len && memcmp(src, lit, n) == 0)
 		return 0;
 	for (size_t at = from; at < len;) {
 		const char *p = memmem(src + at, len - at, lit, n);
@@ -166,6 +169,11 @@ static size_t find_at_line_start(const char *src, size_t len, size_t from, const
 		at = i + 1;
 	}
 	return len;
+}
+
+static size_t find_at_line_start(const char *src, size_t len, size_t from, const char *lit)
+{
+	return find_n_at_line_start(src, len, from, lit, strlen(lit));
 }
 
 static int unexpected(pvf_error *err, const char *what)
@@ -202,8 +210,11 @@ static int parse_types(const char *src, size_t len, layout *l, size_t *at, pvf_e
 	size_t p = find_at_line_start(src, len, 0, decl), q;
 	const char *e;
 
-	if (p == len)
-		return unexpected(err, "no func_types table");
+	if (p == len) {
+		/* No function types, hence no functions: nothing to split. */
+		*at = len;
+		return 1;
+	}
 	l->prelude = (span){ 0, p };
 	p += strlen(decl);
 	q = p;
@@ -223,8 +234,9 @@ static int parse_types(const char *src, size_t len, layout *l, size_t *at, pvf_e
 	return 0;
 }
 
-/* D: prototype lines up to a blank line. Returns 0 with l->nfuncs = 0 when
- * the module defines no function. */
+/* D: prototype lines, up to a blank line or the first initialiser (without
+ * globals and data, element segments follow at once). Returns 0 with
+ * l->nfuncs = 0 when the module defines no function. */
 static int parse_protos(const char *src, size_t len, layout *l, size_t *at, pvf_error *err)
 {
 	size_t p = skip_space(src, len, *at), cap = 0;
@@ -233,11 +245,8 @@ static int parse_protos(const char *src, size_t len, layout *l, size_t *at, pvf_
 		size_t e = line_end(src, len, p), paren, name;
 		const char *op;
 
-		if (!starts_with(src, len, p, "static ") || e - p < 4 || memcmp(src + e - 2, ");", 2) != 0) {
-			if (l->nfuncs == 0)
-				return 0;   /* no prototypes: nothing to split */
-			return unexpected(err, "malformed function prototype");
-		}
+		if (!starts_with(src, len, p, "static ") || e - p < 4 || memcmp(src + e - 2, ");", 2) != 0)
+			break;      /* the initialisers (G) begin */
 		op = memchr(src + p, '(', e - p);
 		if (!op || !starts_with(src, len, (size_t)(op - src) + 1, "Z_"))
 			return unexpected(err, "function prototype without an instance parameter");
@@ -277,12 +286,7 @@ static int parse_defs(const char *src, size_t len, layout *l, size_t at, pvf_err
 
 		if (i == 0) {
 			/* The first definition ends the initialisers (G). */
-			char lit[512];
-			if (f->prefix_len >= sizeof(lit))
-				return unexpected(err, "function prototype too long");
-			memcpy(lit, proto, f->prefix_len);
-			lit[f->prefix_len] = '\0';
-			p = find_at_line_start(src, len, at, lit);
+			p = find_n_at_line_start(src, len, at, proto, f->prefix_len);
 			if (p == len)
 				return unexpected(err, "first function definition not found");
 			l->init = (span){ at, p };
@@ -292,7 +296,14 @@ static int parse_defs(const char *src, size_t len, layout *l, size_t at, pvf_err
 			    src[p - 1] != '\n')
 				return unexpected(err, "function definitions not in prototype order");
 		}
+		/* The header ends with ") {"; wasm2c wraps long parameter lists
+		 * onto lines indented by four spaces. */
 		e = line_end(src, len, p);
+		while (e < len && !(e >= p + 3 && memcmp(src + e - 3, ") {", 3) == 0)) {
+			if (!starts_with(src, len, e + 1, "    "))
+				break;
+			e = line_end(src, len, e + 1);
+		}
 		if (e < p + 3 || memcmp(src + e - 3, ") {", 3) != 0)
 			return unexpected(err, "malformed function definition line");
 		close = memmem(src + e, len - e, "\n}\n", 3);
@@ -354,7 +365,13 @@ static int parse(const char *src, size_t len, layout *l, pvf_error *err)
 	size_t at = 0;
 
 	memset(l, 0, sizeof(*l));
-	if (parse_types(src, len, l, &at, err) < 0 || parse_protos(src, len, l, &at, err) < 0)
+	int r = parse_types(src, len, l, &at, err);
+
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return 0;   /* no func_types: l->nfuncs = 0 */
+	if (parse_protos(src, len, l, &at, err) < 0)
 		return -1;
 	if (l->nfuncs == 0)
 		return 0;

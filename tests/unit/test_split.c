@@ -86,7 +86,8 @@ static size_t count(const char *hay, size_t len, const char *needle)
 	return n;
 }
 
-/* Function definitions in a chunk: hidden, at column 0, ending in ") {". */
+/* Function definitions in a chunk: hidden, at column 0, with a named
+ * instance parameter (prototypes have none). */
 static size_t count_defs(const pvf_split_chunk *c)
 {
 	size_t n = 0;
@@ -95,8 +96,8 @@ static size_t count_defs(const pvf_split_chunk *c)
 	while (p < end) {
 		const char *e = memchr(p, '\n', (size_t)(end - p));
 		size_t l = e ? (size_t)(e - p) : (size_t)(end - p);
-		if (l > 3 && !strncmp(p, HIDDEN_SP, strlen(HIDDEN_SP)) && !memcmp(p + l - 3, ") {", 3) &&
-		    memmem(p, l, " w2c_", 5))
+		if (l > 3 && !strncmp(p, HIDDEN_SP, strlen(HIDDEN_SP)) && memmem(p, l, " w2c_", 5) &&
+		    memmem(p, l, "(Z_m_instance_t* instance", 25))
 			n++;
 		p += l + 1;
 	}
@@ -264,8 +265,17 @@ static void test_split_rejects_unknown_structure(void **state)
 	snprintf(path, sizeof(path), "%s/traps.wasm", TEST_WASM_DIR);
 	text = translate(path, &len);
 
-	/* no func_types table */
+	/* no func_types table means no functions: compiled whole, not split */
 	t = replace_first(text, len, "static u32 func_types[", "static u32 func_typez[", &l2);
+	{
+		pvf_split s;
+		pvf_error err;
+		assert_int_equal(pvf__split_generated(t, l2, 4, 1, &s, &err), 1);
+		assert_int_equal(s.nchunks, 1);
+	}
+	free(t);
+	/* a prototype that is not one */
+	t = replace_first(text, len, "static u32 w2c_add(Z_m_instance_t*, u32, u32);", "static u32 w2c_add(u32, u32);", &l2);
 	expect_unexpected(t, l2);
 	free(t);
 	/* something unknown among the initialisers */
@@ -296,50 +306,113 @@ static void test_split_rejects_unknown_structure(void **state)
 	free(text);
 }
 
-/* The Cumulus shell runtime from the shared corpus (1.27 MB of wasm). */
-static void test_split_cumulus_shell(void **state)
+/* Directory of the shared corpus, or NULL (the test is then skipped, or
+ * fails when CI=true). */
+static const char *corpus_dir(void)
 {
+	static char base[600];
 	const char *corpus = getenv("PVFHOST_CORPUS"), *ci = getenv("CI");
-	char blob[700], wasm[700], cmd[1600], base[600];
-	size_t len;
-	char *text;
-	pvf_split s;
-	pvf_error err;
+	char probe[700];
 	struct stat st;
 
-	(void)state;
 	if (!corpus || !*corpus) {
 		const char *root = getenv("PVFHOST_SOURCE_ROOT");
 		snprintf(base, sizeof(base), "%s/../shared/corpus", root && *root ? root : ".");
 		corpus = base;
 	}
-	snprintf(blob, sizeof(blob), "%s/pvf/cumulus-shell.compressed.wasm", corpus);
-	if (stat(blob, &st) != 0) {
+	snprintf(probe, sizeof(probe), "%s/pvf", corpus);
+	if (stat(probe, &st) != 0) {
 		if (ci && !strcmp(ci, "true"))
-			fail_msg("corpus missing: %s", blob);
-		skip();
+			fail_msg("corpus missing: %s", probe);
+		return NULL;
 	}
+	return corpus;
+}
+
+/* Splits a corpus runtime; nfuncs and nexports from wasm-objdump -h. */
+static void split_corpus_blob(const char *corpus, const char *name, uint32_t nfuncs, uint32_t nexports)
+{
+	char blob[700], wasm[700], cmd[1600];
+	size_t len, total;
+	char *text;
+	pvf_split s;
+	pvf_error err;
+	int k;
+
+	snprintf(blob, sizeof(blob), "%s/pvf/%s.compressed.wasm", corpus, name);
 	/* maybe-compressed blob: 8-byte prefix, then zstd */
-	snprintf(wasm, sizeof(wasm), "%s/shell.wasm", g_dir);
-	snprintf(cmd, sizeof(cmd), "tail -c +9 '%s' | zstd -q -d -o '%s'", blob, wasm);
+	snprintf(wasm, sizeof(wasm), "%s/%s.wasm", g_dir, name);
+	snprintf(cmd, sizeof(cmd), "tail -c +9 '%s' | zstd -q -d -f -o '%s'", blob, wasm);
 	run_or_fail(cmd);
 	text = translate(wasm, &len);
-	/* wasm-objdump -h: "Function ... count: 850", "Export ... count: 17" */
-	assert_int_equal(pvf__split_generated(text, len, 2, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err), 2);
-	check_split(text, len, &s, 850);
-	/* exports stay in the main chunk: 17 "export:" comments */
-	assert_int_equal(count(s.chunk[0].text, s.chunk[0].len, "/* export: '"), 17);
+	if (pvf__split_generated(text, len, 2, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err) != 2)
+		fail_msg("%s: %s", name, err.msg);
+	check_split(text, len, &s, nfuncs);
+	/* exports stay in the main chunk */
+	assert_int_equal(count(s.chunk[0].text, s.chunk[0].len, "/* export: '"), nexports);
 	assert_int_equal(count(s.chunk[1].text, s.chunk[1].len, "/* export: '"), 0);
-	/* balanced by function text: neither chunk has more than 60 % of it */
-	assert_true(s.chunk[0].body_bytes * 10 < (s.chunk[0].body_bytes + s.chunk[1].body_bytes) * 6);
-	assert_true(s.chunk[1].body_bytes * 10 < (s.chunk[0].body_bytes + s.chunk[1].body_bytes) * 6);
+	/* balanced by function text: neither chunk has more than 55 % of it */
+	total = s.chunk[0].body_bytes + s.chunk[1].body_bytes;
+	assert_true(s.chunk[0].body_bytes * 100 < total * 55);
+	assert_true(s.chunk[1].body_bytes * 100 < total * 55);
 	pvf__split_free(&s);
-	/* 1.27 MB of wasm is 15 MB of C: 58 chunks of 256 KiB at most */
-	assert_true(pvf__split_generated(text, len, 64, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err) > 32);
-	check_split(text, len, &s, 850);
+	/* megabytes of C: many chunks of at least 256 KiB each */
+	k = pvf__split_generated(text, len, 64, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err);
+	if (k < 32)
+		fail_msg("%s: %d chunks: %s", name, k, err.msg);
+	check_split(text, len, &s, nfuncs);
+	for (int c = 1; c < k; c++)
+		assert_true(s.chunk[c].body_bytes >= PVF_SPLIT_MIN_CHUNK_BYTES / 2);
 	pvf__split_free(&s);
 	free(text);
 	unlink(wasm);
+}
+
+static void test_split_corpus_runtimes(void **state)
+{
+	const char *corpus = corpus_dir();
+
+	(void)state;
+	if (!corpus)
+		skip();
+	/* wasm-objdump -h: "Function ... count: 850", "Export ... count: 17" */
+	split_corpus_blob(corpus, "cumulus-shell", 850, 17);
+	/* wasm-objdump -h: "Function ... count: 2298", "Export ... count: 41";
+	 * its definitions include parameter lists wasm2c wraps over lines */
+	split_corpus_blob(corpus, "polkadot-coretime", 2298, 41);
+}
+
+/* A function with nine parameters: wasm2c 1.0.32 wraps its definition's
+ * parameter list after the eighth ("u32 w2c_p7, \n    u32 w2c_p8) {"). */
+static void test_split_wrapped_header(void **state)
+{
+	/* WebAssembly binary format 1.0 (spec section 5): type (i32 x 9) -> (),
+	 * two functions of that type with empty bodies. */
+	static const uint8_t wasm[] = {
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+		0x01, 0x0d, 0x01, 0x60, 0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00,
+		0x03, 0x03, 0x02, 0x00, 0x00,
+		0x0a, 0x07, 0x02, 0x02, 0x00, 0x0b, 0x02, 0x00, 0x0b,
+	};
+	char path[600];
+	size_t len;
+	char *text;
+	pvf_split s;
+	pvf_error err;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/nine.wasm", g_dir);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(wasm, 1, sizeof(wasm), f), sizeof(wasm));
+	assert_int_equal(fclose(f), 0);
+	text = translate(path, &len);
+	assert_non_null(strstr(text, "u32 w2c_p7, \n    u32 w2c_p8) {"));
+	assert_int_equal(pvf__split_generated(text, len, 2, 1, &s, &err), 2);
+	check_split(text, len, &s, 2);
+	pvf__split_free(&s);
+	free(text);
 }
 
 /* ---- the process runner ------------------------------------------------ */
@@ -557,7 +630,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_traps_module),
 		cmocka_unit_test(test_split_rejects_unknown_structure),
-		cmocka_unit_test(test_split_cumulus_shell),
+		cmocka_unit_test(test_split_corpus_runtimes),
+		cmocka_unit_test(test_split_wrapped_header),
 		cmocka_unit_test(test_run_parallel),
 		cmocka_unit_test(test_split_artifact_traps),
 		cmocka_unit_test(test_split_depth_limit),

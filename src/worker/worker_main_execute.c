@@ -1,0 +1,291 @@
+/*
+ * worker_main_execute.c — pvfhost-execute-worker: runs validations of one
+ * artifact, each in a fresh job process forked from a zygote.
+ *
+ *   start (worker_common.c: HELLO, version check, sandbox)
+ *     -> load and verify the artifact named in HELLO, once
+ *        (pvf_artifact_open: checksum, dlopen of a memfd copy, init)
+ *        failure: ERROR frame (artifact-* / runtime-construction), exit 1
+ *     -> HELLO_ACK ok
+ *     loop:
+ *       idle:     prefork()  a job that blocks reading its request pipe
+ *       EXECUTE:  hand over  u32 length + the frame payload on that pipe
+ *       job:      limits (CPU monitor + RLIMIT_CPU) -> [allow-list seccomp]
+ *                 -> pvf_exec_call on the inherited artifact (fresh instance)
+ *                 -> EXECUTE_DONE frame on its result pipe -> _exit(0)
+ *       worker:   read result to EOF, wait4, check/replace stats or classify
+ *                 how the job died -> EXECUTE_DONE to the host -> prefork()
+ *
+ * The fork happens while the worker is idle, after the artifact is loaded,
+ * so the request path is two pipe writes, the call, and a pipe read. Each
+ * job starts from the same clean image; nothing a job does reaches the next.
+ *
+ * What the job sends is not trusted: it ran untrusted code. Its frame must
+ * decode strictly, it must have exited 0, and the class of its error is
+ * looked up from the code here, not taken from the frame.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "worker/job_execute.h"
+#include "worker/job_limits.h"
+#include "worker/protocol.h"
+#include "worker/worker_common.h"
+
+typedef struct job_slot {
+	pid_t pid;     /* 0: none */
+	int req_wr;    /* worker -> job: the request */
+	int res_rd;    /* job -> worker: the result */
+} job_slot;
+
+/* The C math library artifacts may need (glibc's soname). */
+#define LIBM_SONAME "libm.so.6"
+
+static pvf_artifact *g_art;
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Runs in the job process; never returns. */
+static void job_main(pvf__worker *w, int req_rd, int res_wr)
+{
+	uint8_t hdr[4], *req, *frame;
+	size_t flen;
+	uint32_t len;
+	pvf_msg_execute m;
+	pvf_msg_execute_done d;
+	pvf_exec_request rq;
+	pvf_exec_result res;
+	pvf_error err;
+	uint64_t t0;
+
+	if (pvf__read_all(req_rd, hdr, 4) < 0)
+		_exit(PVF__JOB_EXIT_OK);       /* the worker is going away */
+	len = get_le32(hdr);
+	if (len == 0 || len > PVF_PROTO_MAX_FRAME)
+		_exit(PVF__JOB_EXIT_SETUP);
+	req = malloc(len);
+	if (!req || pvf__read_all(req_rd, req, len) < 0)
+		_exit(PVF__JOB_EXIT_SETUP);
+	close(req_rd);
+	t0 = pvf__now_us();
+	memset(&d, 0, sizeof(d));
+	pvf_error_clear(&err);
+	if (pvf_proto_decode_execute(req, len, &m, &err) < 0)
+		_exit(PVF__JOB_EXIT_SETUP);
+
+	pvf_job_limits lim = { m.timeout_ms, 0 };
+	if (pvf__job_limits_apply(&lim, &err) < 0) {
+		pvf_proto_result_from_error(&d.result, &err, 0);
+		goto report;
+	}
+	if ((w->hello.security_required & PVF_SECURITY_EXECUTE_ALLOWLIST) && w->sandboxed &&
+	    pvf_sandbox_lock_execute_job(NULL, &err) < 0) {
+		pvf_proto_result_from_error(&d.result, &err, 0);
+		goto report;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.input = m.params;
+	rq.input_len = m.params_len;
+	rq.export_name = m.export_name[0] ? m.export_name : NULL;
+	rq.max_pages = w->hello.max_memory_pages;
+	if (pvf_exec_call(g_art, &rq, &res, &err) < 0) {
+		pvf_proto_result_from_error(&d.result, &err,
+					    err.code == PVF_E_TRAP ? (uint8_t)res.trap.kind : 0);
+	} else {
+		d.result.ok = 1;
+		d.output = res.output;
+		d.output_len = res.output_len;
+	}
+report:
+	pvf__job_limits_disarm();
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		d.result.stats.cpu_us = pvf__cpu_us(&ru);
+		d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
+	}
+	d.result.stats.wall_us = pvf__now_us() - t0;
+	if (pvf_proto_encode_execute_done(&d, &frame, &flen, NULL) < 0)
+		_exit(PVF__JOB_EXIT_SETUP);
+	if (pvf__write_all(res_wr, frame, flen) < 0)
+		_exit(PVF__JOB_EXIT_SETUP);
+	_exit(PVF__JOB_EXIT_OK);
+}
+
+static void slot_close(job_slot *s)
+{
+	if (s->req_wr >= 0)
+		close(s->req_wr);
+	if (s->res_rd >= 0)
+		close(s->res_rd);
+	s->req_wr = s->res_rd = -1;
+	s->pid = 0;
+}
+
+/* Forks the next job ahead of time. */
+static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
+{
+	int req[2], res[2];
+
+	if (pipe2(req, O_CLOEXEC) < 0)
+		return pvf_error_set(err, PVF_E_IO, "pipe: %s", strerror(errno));
+	if (pipe2(res, O_CLOEXEC) < 0) {
+		close(req[0]);
+		close(req[1]);
+		return pvf_error_set(err, PVF_E_IO, "pipe: %s", strerror(errno));
+	}
+	int keep[2] = { req[0], res[1] };
+	pid_t pid = pvf__worker_fork_job(w, keep, 2, err);
+	if (pid == 0)
+		job_main(w, req[0], res[1]);
+	close(req[0]);
+	close(res[1]);
+	if (pid < 0) {
+		close(req[1]);
+		close(res[0]);
+		return -1;
+	}
+	s->pid = pid;
+	s->req_wr = req[1];
+	s->res_rd = res[0];
+	return 0;
+}
+
+static int send_done(pvf__worker *w, const pvf_msg_execute_done *d, pvf_error *err)
+{
+	uint8_t *frame;
+	size_t flen;
+
+	if (pvf_proto_encode_execute_done(d, &frame, &flen, err) < 0)
+		return -1;
+	int r = pvf_proto_send(w->sock, frame, flen, err);
+	free(frame);
+	return r;
+}
+
+/* Serves one EXECUTE frame; -1 when the worker must stop. */
+static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len)
+{
+	pvf_msg_execute m;
+	pvf_msg_execute_done d;
+	pvf_error err;
+	uint8_t hdr[4], *res = NULL;
+	size_t rlen = 0;
+	bool overflow = false;
+	int status = 0;
+	struct rusage ru;
+	uint64_t t0 = pvf__now_us();
+
+	memset(&d, 0, sizeof(d));
+	pvf_error_clear(&err);
+	if (pvf_proto_decode_execute(payload, len, &m, &err) < 0) {
+		pvf__worker_send_error(w, &err);
+		return -1;
+	}
+	if (m.timeout_ms > PVF_JOB_MAX_CPU_MS) {
+		pvf_error_set(&err, PVF_E_USAGE, "timeout %llu ms over the maximum", (unsigned long long)m.timeout_ms);
+		pvf_proto_result_from_error(&d.result, &err, 0);
+		return send_done(w, &d, &err) < 0 ? -1 : 0;
+	}
+	if (!s->pid && prefork(w, s, &err) < 0) {
+		pvf_proto_result_from_error(&d.result, &err, 0);
+		return send_done(w, &d, &err) < 0 ? -1 : 0;
+	}
+	hdr[0] = (uint8_t)len;
+	hdr[1] = (uint8_t)(len >> 8);
+	hdr[2] = (uint8_t)(len >> 16);
+	hdr[3] = (uint8_t)(len >> 24);
+	/* A job that died while waiting gives EPIPE here: collected below. */
+	if (pvf__write_all(s->req_wr, hdr, 4) == 0)
+		(void)pvf__write_all(s->req_wr, payload, len);
+	close(s->req_wr);
+	s->req_wr = -1;
+	pid_t pid = s->pid;
+	int rc = pvf__worker_collect_job(pid, s->res_rd, PVF_PROTO_MAX_FRAME, &res, &rlen, &overflow, &status, &ru,
+					 &err);
+	slot_close(s);
+	if (rc < 0) {
+		pvf_proto_result_from_error(&d.result, &err, 0);
+		return send_done(w, &d, &err) < 0 ? -1 : 0;
+	}
+	bool exited_ok = WIFEXITED(status) && WEXITSTATUS(status) == PVF__JOB_EXIT_OK;
+	if (exited_ok && !overflow && rlen >= 4 && get_le32(res) == rlen - 4 &&
+	    pvf_proto_decode_execute_done(res + 4, rlen - 4, &d, &err) == 0 &&
+	    (d.result.ok || (d.result.code > PVF_OK && d.result.code < PVF_E__COUNT))) {
+		if (!d.result.ok) {
+			d.result.cls = (uint8_t)pvf_error_code_class((pvf_error_code)d.result.code);
+			if (d.result.code != PVF_E_TRAP || d.result.trap_kind >= PVF_TRAP__COUNT)
+				d.result.trap_kind = 0;
+		}
+	} else {
+		memset(&d, 0, sizeof(d));
+		pvf__worker_classify_job(status, &ru, m.timeout_ms, PVF_CLASS_DETERMINISTIC, false, &err);
+		pvf_proto_result_from_error(&d.result, &err, 0);
+		pvf__worker_log(w, "job %ld: %s", (long)pid, err.msg);
+	}
+	d.result.stats.cpu_us = pvf__cpu_us(&ru);
+	d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
+	d.result.stats.wall_us = pvf__now_us() - t0;
+	rc = send_done(w, &d, &err);
+	free(res);
+	return rc < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	pvf__worker w;
+	pvf_error err;
+	char path[PATH_MAX];
+	job_slot slot = { 0, -1, -1 };
+
+	pvf_error_clear(&err);
+	/* Artifacts compiled without optimisation call libm (fmod, ceil...);
+	 * load it now, while the system's library directories are visible:
+	 * the sandboxed root has none, and dlopen of the artifact then finds
+	 * libm.so.6 already loaded by its soname. */
+	(void)dlopen(LIBM_SONAME, RTLD_NOW | RTLD_GLOBAL);
+	if (pvf__worker_start(&w, PVF_WORKER_EXECUTE, argc, argv, &err) < 0) {
+		pvf__worker_log(&w, "%s", err.msg);
+		return 1;
+	}
+	if (pvf__worker_map_path(&w, w.hello.artifact, path, sizeof(path), &err) < 0 ||
+	    pvf_artifact_open(path, NULL, &g_art, &err) < 0) {
+		pvf__worker_log(&w, "cannot load the artifact: %s", err.msg);
+		pvf__worker_send_error(&w, &err);
+		return 1;
+	}
+	if (pvf__worker_ack(&w, true, "", &err) < 0) {
+		pvf__worker_log(&w, "%s", err.msg);
+		return 1;
+	}
+	for (;;) {
+		uint8_t *p = NULL;
+		size_t n = 0;
+		if (!slot.pid && prefork(&w, &slot, &err) < 0)
+			pvf__worker_log(&w, "cannot fork a job ahead of time: %s", err.msg);
+		if (pvf_proto_recv(w.sock, PVF_PROTO_MAX_FRAME, -1, &p, &n, &err) < 0) {
+			slot_close(&slot); /* the waiting job reads EOF and exits */
+			return strstr(err.msg, "closed") ? 0 : 1;
+		}
+		if (n < 1 || p[0] != PVF_MSG_EXECUTE) {
+			pvf_error_set(&err, PVF_E_IO, "unexpected message type %u", n ? p[0] : 0);
+			pvf__worker_send_error(&w, &err);
+			free(p);
+			return 1;
+		}
+		int r = serve(&w, &slot, p, n);
+		free(p);
+		if (r < 0)
+			return 1;
+	}
+}
