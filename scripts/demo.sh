@@ -30,7 +30,18 @@ set -e
 echo "exit code $rc"
 [ "$rc" -eq 1 ]
 
-step "validate: the bundled mini adder PVF (examples/mini-adder.c, built to wasm32) on a bundled block"
+step "precheck: the bundled mini adder PVF (examples/mini-adder.c, built to wasm32), in a sandboxed prepare worker"
+"$pvfhost" precheck "$build/examples/mini-adder.wasm" --cache "$work/cache"
+
+step "precheck: a module without validate_block is rejected (exit 1)"
+set +e
+"$pvfhost" precheck "$build/tests/wasm/recursion.wasm" --cache "$work/cache"
+rc=$?
+set -e
+echo "exit code $rc"
+[ "$rc" -eq 1 ]
+
+step "validate: the mini adder on a bundled block (a sandboxed execute worker; the artifact is cached)"
 echo "params: $(cat "$build/examples/adder-params.hex")"
 "$pvfhost" validate --code "$build/examples/mini-adder.wasm" --params "$build/examples/adder-params.hex" \
   --cache "$work/cache" --json
@@ -43,5 +54,20 @@ rc=$?
 set -e
 echo "exit code $rc"
 [ "$rc" -eq 1 ]
+step "serve: the host as a daemon; validations from a client over its socket"
+sock="$work/pvfhost.sock"
+"$pvfhost" serve --socket "$sock" --cache "$work/cache" --log-level info 2>"$work/serve.log" &
+serve_pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+"$pvfhost" validate --connect "$sock" --code "$build/examples/mini-adder.wasm" \
+  --params "$build/examples/adder-params.hex" --priority approval
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+echo "daemon stopped cleanly; its log:"
+sed 's/^/  /' "$work/serve.log"
+
+step "the same through the C library (examples/validate-example.c)"
+"$build/examples/validate-example" "$build/examples/mini-adder.wasm" "$build/examples/adder-params.hex" "$work/cache"
+
 echo
 echo "demo finished"

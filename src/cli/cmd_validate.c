@@ -29,12 +29,13 @@
 #include "common/validation.h"
 #include "worker/code.h"
 #include "worker/job_execute.h"
+#include "cli/host_opts.h"
 
 #define CLI_MAX_PARAMS (64u << 20)
 
 static void print_log(void *user, uint32_t level, const char *target, size_t tlen, const char *msg, size_t mlen)
 {
-	fprintf(stderr, "%s ", pvf_log_level_name(level));
+	fprintf(stderr, "%s ", pvf_runtime_log_level_name(level));
 	for (size_t i = 0; i < tlen; i++)
 		fputc((unsigned char)target[i] < 0x20 ? '?' : target[i], stderr);
 	fputs(": ", stderr);
@@ -188,10 +189,22 @@ static int run(int argc, char **argv, bool validate)
 	size_t input_len = 0;
 	pvf_error err;
 	int rc = CLI_ERROR;
+	cli_host_opts ho;
+	bool in_process = false;
+	uint8_t *host_out = NULL;
+	const uint8_t *output;
+	size_t output_len = 0;
 
+	memset(&ho, 0, sizeof(ho));
 	for (int i = 1; i < argc; i++) {
 		if (cli_parse_prepare_opt(argc, argv, &i, &po))
 			continue;
+		if (strcmp(argv[i], "--cache") && cli_host_opt(argc, argv, &i, &ho))
+			continue;
+		if (!strcmp(argv[i], "--in-process")) {
+			in_process = true;
+			continue;
+		}
 		if (!strcmp(argv[i], "--code") && i + 1 < argc)
 			code_path = argv[++i];
 		else if (validate && !strcmp(argv[i], "--params") && i + 1 < argc)
@@ -228,6 +241,22 @@ static int run(int argc, char **argv, bool validate)
 		rc = cli_fail(&err, validate ? "--params-hex" : "--input-hex");
 		goto out;
 	}
+	if (!in_process) {
+		ho.cache = cache;
+		ho.cc = po.cc;
+		ho.opt_level = po.opt_level;
+		if (cli_host_call(&ho, code_path, input, input_len, export_name, &host_out, &output_len, &err) < 0) {
+			if (err.cls == PVF_CLASS_DETERMINISTIC) {
+				printf("%s: %s\n", validate ? "invalid" : "trap", err.msg);
+				rc = CLI_VERDICT;
+			} else {
+				rc = cli_fail(&err, code_path);
+			}
+			goto out;
+		}
+		output = host_out;
+		goto print;
+	}
 	co.skip_rules = !validate;
 	if (pvf_code_load_file(code_path, &co, &code, &err) < 0 ||
 	    cached_artifact(code, &po, cache, art, sizeof(art), &err) < 0) {
@@ -256,10 +285,13 @@ static int run(int argc, char **argv, bool validate)
 		}
 		goto out;
 	}
+	output = res.output;
+	output_len = res.output_len;
+print:
 	if (validate && json) {
 		pvf_validation_result vr;
 		char *j;
-		if (pvf_validation_result_decode(res.output, res.output_len, &vr, &err) < 0) {
+		if (pvf_validation_result_decode(output, output_len, &vr, &err) < 0) {
 			printf("invalid: %s\n", err.msg);
 			rc = CLI_VERDICT;
 			goto out;
@@ -274,10 +306,11 @@ static int run(int argc, char **argv, bool validate)
 		printf("%s\n", j);
 		free(j);
 	} else {
-		print_hex_line(res.output, res.output_len);
+		print_hex_line(output, output_len);
 	}
 	rc = CLI_OK;
 out:
+	free(host_out);
 	pvf_exec_result_free(&res);
 	pvf_code_free(code);
 	free(input);

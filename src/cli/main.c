@@ -16,10 +16,19 @@ static const struct {
 				  "      summary of a PVF and its PVF-rule verdict (exit 1: a rule is broken)" },
 	{ "prepare", cmd_prepare, "prepare FILE -o ARTIFACT [--cc CC] [-O LEVEL] [--jobs N] [--call-depth N] [--max-pages N] [--no-rules]\n"
 				  "      compile a PVF (or, with --no-rules, any module) into an artifact; print per-stage costs" },
+	{ "precheck", cmd_precheck, "precheck FILE [--connect SOCKET] [--cache DIR] [--executor-params-hex HEX] [--secure]\n"
+				    "      pre-check a PVF: valid (exit 0), invalid: REASON (exit 1), failed: REASON (exit 2)" },
 	{ "validate", cmd_validate, "validate --code FILE (--params FILE|- | --params-hex HEX) [--json] [--cache DIR]\n"
-				    "      run validate_block on SCALE ValidationParams (exit 1: invalid candidate)" },
-	{ "call", cmd_call, "call --code FILE --export NAME [--input-hex HEX] [--cache DIR]\n"
+				    "         [--connect SOCKET] [--priority backing|backing-system|approval|dispute]\n"
+				    "         [--executor-params-hex HEX] [--secure] [--in-process]\n"
+				    "      run validate_block on SCALE ValidationParams in a sandboxed worker (exit 1: invalid candidate)" },
+	{ "call", cmd_call, "call --code FILE --export NAME [--input-hex HEX] [--cache DIR] [--connect SOCKET] [--in-process]\n"
 			    "      call any export with the Substrate calling convention (exit 1: trap)" },
+	{ "cache", cmd_cache, "cache ls|verify|prune [--cache DIR] [--json] [--size-cap BYTES] [--stale SECONDS]\n"
+			      "      list, verify or prune the artifact cache" },
+	{ "serve", cmd_serve, "serve --socket PATH [--cache DIR] [--workers-prepare N] [--workers-execute N] [--metrics ADDR]\n"
+			      "      [--insecure] [--log-level LEVEL]\n"
+			      "      run the validation host as a daemon (protocol: docs/protocol.md)" },
 	{ "invoke", cmd_invoke, "invoke (FILE | --artifact ARTIFACT) EXPORT [ARG...]\n"
 				"      call an export with typed arguments (exit 1: trap)" },
 };

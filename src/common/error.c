@@ -39,6 +39,12 @@ static const struct {
 	[PVF_E_TRAP] = { "trap", PVF_CLASS_DETERMINISTIC },
 	[PVF_E_BAD_RESULT] = { "bad-result", PVF_CLASS_DETERMINISTIC },
 	[PVF_E_TIMEOUT] = { "timeout", PVF_CLASS_DETERMINISTIC },
+	[PVF_E_WORKER_DIED] = { "worker-died", PVF_CLASS_POSSIBLY_INVALID },
+	[PVF_E_JOB_DIED] = { "job-died", PVF_CLASS_POSSIBLY_INVALID },
+	[PVF_E_PREPARE_OOM] = { "prepare-out-of-memory", PVF_CLASS_DETERMINISTIC },
+	[PVF_E_PREPARE_TIMEOUT_LENIENT] = { "prepare-timeout-lenient", PVF_CLASS_INTERNAL },
+	[PVF_E_DEADLINE] = { "deadline", PVF_CLASS_INTERNAL },
+	[PVF_E_CANCELLED] = { "cancelled", PVF_CLASS_INTERNAL },
 };
 
 pvf_error_class pvf_error_code_class(pvf_error_code code)

@@ -75,6 +75,14 @@ typedef enum pvf_error_code {
 	PVF_E_BAD_RESULT,       /* the output is malformed (DETERMINISTIC) */
 	PVF_E_TIMEOUT,          /* ran past its time limit (DETERMINISTIC) */
 
+	/* Workers and the host's queues. */
+	PVF_E_WORKER_DIED,      /* the worker process died mid-job (POSSIBLY_INVALID) */
+	PVF_E_JOB_DIED,         /* the job process died by a signal (POSSIBLY_INVALID) */
+	PVF_E_PREPARE_OOM,      /* preparation went over its memory limit (DETERMINISTIC) */
+	PVF_E_PREPARE_TIMEOUT_LENIENT, /* preparation for execution ran out of time (INTERNAL) */
+	PVF_E_DEADLINE,         /* the job waited in the queue past its deadline (INTERNAL) */
+	PVF_E_CANCELLED,        /* the job was cancelled, or the host shut down (INTERNAL) */
+
 	PVF_E__COUNT
 } pvf_error_code;
 

@@ -89,7 +89,7 @@ struct pvf_hostapi_ctx {
 
 /* ---- context and logging --------------------------------------------------------- */
 
-const char *pvf_log_level_name(uint32_t level)
+const char *pvf_runtime_log_level_name(uint32_t level)
 {
 	switch (level) {
 	case PVF_LOG_ERROR:

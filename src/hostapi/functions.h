@@ -72,7 +72,7 @@ typedef void (*pvf_log_sink)(void *user, uint32_t level, const char *target, siz
 			     const char *message, size_t message_len);
 
 /* "ERROR", "WARN", "INFO", "DEBUG", "TRACE" ("?" for others). */
-const char *pvf_log_level_name(uint32_t level);
+const char *pvf_runtime_log_level_name(uint32_t level);
 
 typedef struct pvf_hostapi_opts {
 	uint32_t max_pages;       /* heap maximum in pages; 0: PVF_DEFAULT_MAX_PAGES */

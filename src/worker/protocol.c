@@ -137,6 +137,7 @@ int pvf_proto_encode_prepare(const pvf_msg_prepare *m, uint8_t **ret, size_t *re
 	u32_(&e, m->max_memory_pages);
 	u64_(&e, m->native_stack_max);
 	u8_(&e, m->bulk_memory);
+	u32_(&e, m->jobs);
 	raw_(&e, m->code_hash, 32);
 	raw_(&e, m->params_hash, 32);
 	str_(&e, m->cc);
@@ -341,14 +342,16 @@ int pvf_proto_decode_prepare(const uint8_t *p, size_t len, pvf_msg_prepare *m, p
 	m->max_memory_pages = g32(&d);
 	m->native_stack_max = g64(&d);
 	m->bulk_memory = g8(&d);
+	m->jobs = g32(&d);
 	graw(&d, m->code_hash, 32);
 	graw(&d, m->params_hash, 32);
 	gstr(&d, m->cc, sizeof(m->cc));
 	gstr(&d, m->opt_level, sizeof(m->opt_level));
 	gstr(&d, m->output, sizeof(m->output));
 	gbytes(&d, &m->code, &m->code_len);
-	if (!d.failed && (m->kind < PVF_PREPARE_PRECHECK || m->kind > PVF_PREPARE_PREPARE || m->bulk_memory > 1))
-		return pvf_error_set(err, PVF_E_IO, "bad frame: prepare kind or flag out of range");
+	if (!d.failed && (m->kind < PVF_PREPARE_PRECHECK || m->kind > PVF_PREPARE_PREPARE || m->bulk_memory > 1 ||
+			  m->jobs < 1 || m->jobs > PVF_PROTO_MAX_JOBS))
+		return pvf_error_set(err, PVF_E_IO, "bad frame: prepare kind, flag or jobs out of range");
 	return dec_end(&d);
 }
 

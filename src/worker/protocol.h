@@ -21,10 +21,11 @@
 
 #include "common/error.h"
 
-#define PVF_PROTO_VERSION 1u
+#define PVF_PROTO_VERSION 2u
 #define PVF_PROTO_MAX_FRAME (160u << 20)   /* code (50 MiB) / PoV (10 MiB x 4 bomb) + slack */
 #define PVF_PROTO_MAX_PATH 1024u
 #define PVF_PROTO_MAX_STR 512u
+#define PVF_PROTO_MAX_JOBS 64u
 
 typedef enum pvf_msg_type {
 	PVF_MSG_HELLO = 1,          /* host -> worker */
@@ -72,6 +73,7 @@ typedef struct pvf_msg_prepare {
 	uint32_t max_memory_pages;
 	uint64_t native_stack_max;
 	uint8_t bulk_memory;
+	uint32_t jobs;              /* parallel compiler processes (1 .. PVF_PROTO_MAX_JOBS) */
 	uint8_t code_hash[32];
 	uint8_t params_hash[32];
 	char cc[PVF_PROTO_MAX_STR];

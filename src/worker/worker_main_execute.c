@@ -56,6 +56,27 @@ static uint32_t get_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* Runtime log lines (ext_logging_log) go to the job's stderr, the worker's
+ * log pipe, which the host copies to its log: one line each, control bytes
+ * replaced, length capped, written with one non-blocking write (a full pipe
+ * drops the line rather than stalling the job). */
+static void job_log(void *user, uint32_t level, const char *target, size_t tlen, const char *msg, size_t mlen)
+{
+	char line[1024];
+	size_t n = 0;
+
+	(void)user;
+	n += (size_t)snprintf(line, sizeof(line), "%s ", pvf_runtime_log_level_name(level));
+	for (size_t i = 0; i < tlen && n < 200; i++)
+		line[n++] = (unsigned char)target[i] < 0x20 || target[i] == 0x7f ? '?' : target[i];
+	line[n++] = ':';
+	line[n++] = ' ';
+	for (size_t i = 0; i < mlen && n < sizeof(line) - 1; i++)
+		line[n++] = (unsigned char)msg[i] < 0x20 || msg[i] == 0x7f ? '?' : msg[i];
+	line[n++] = '\n';
+	(void)!write(2, line, n);
+}
+
 /* Runs in the job process; never returns. */
 static void job_main(pvf__worker *w, int req_rd, int res_wr)
 {
@@ -99,6 +120,9 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	rq.input_len = m.params_len;
 	rq.export_name = m.export_name[0] ? m.export_name : NULL;
 	rq.max_pages = w->hello.max_memory_pages;
+	/* validate_block's output must be a well-formed ValidationResult. */
+	rq.check_validation_result = !m.export_name[0];
+	rq.log_sink = job_log;
 	if (pvf_exec_call(g_art, &rq, &res, &err) < 0) {
 		pvf_proto_result_from_error(&d.result, &err,
 					    err.code == PVF_E_TRAP ? (uint8_t)res.trap.kind : 0);

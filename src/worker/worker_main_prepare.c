@@ -87,7 +87,7 @@ static void job_main(pvf__worker *w, const pvf_msg_prepare *m, const char *out_p
 	po.max_memory_pages = m->max_memory_pages;
 	po.native_stack_max = m->native_stack_max;
 	po.work_dir = scratch;
-	po.jobs = 1;
+	po.jobs = m->jobs;
 	memcpy(po.params_hash, m->params_hash, 32);
 	po.has_code_hash = true;
 	memcpy(po.code_hash, m->code_hash, 32);

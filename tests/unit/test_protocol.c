@@ -32,6 +32,7 @@ static void test_prepare_round_trip(void **state)
 	m.max_memory_pages = 2080;
 	m.native_stack_max = 256u << 20;
 	m.bulk_memory = 1;
+	m.jobs = 2;
 	memset(m.code_hash, 0xab, 32);
 	memset(m.params_hash, 0xcd, 32);
 	strcpy(m.cc, "gcc");

@@ -123,6 +123,7 @@ static void prepare_req(pvf_msg_prepare *m, const uint8_t *code, size_t len, con
 {
 	memset(m, 0, sizeof(*m));
 	m->kind = PVF_PREPARE_PREPARE;
+	m->jobs = 1;
 	m->timeout_ms = 60000;
 	m->max_call_depth = depth;
 	snprintf(m->opt_level, sizeof(m->opt_level), "%s", opt);

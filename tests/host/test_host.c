@@ -1,0 +1,754 @@
+/*
+ * test_host.c — the validation host through its public API
+ * (include/pvfhost.h), with real sandboxed workers: cache across restarts,
+ * deleted and corrupted artifacts, which executor parameters cause
+ * re-preparation, overlapping jobs, workers dying under the queue, priority
+ * order without starvation, deadlines, cancellation, retries, remembered
+ * deterministic failures, and shutdown leaving nothing behind.
+ *
+ * PVFHOST_TEST_NO_SANDBOX=1 runs the workers without their sandbox (for
+ * machines where it cannot run).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvfhost.h"
+
+static char g_root[256];
+static uint8_t *g_spin, *g_triv, *g_bad;
+static size_t g_spin_len, g_triv_len, g_bad_len;
+static int g_dirs;
+
+static uint8_t *slurp(const char *name, size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", TEST_WASM_DIR, name);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *b = malloc((size_t)n);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static void new_cache(char *out, size_t n)
+{
+	snprintf(out, n, "%s/cache-%d", g_root, g_dirs++);
+}
+
+static pvfhost *host_new(const char *cache, uint32_t exec_workers)
+{
+	pvfhost_config c;
+	pvfhost *h = NULL;
+	pvfhost_error err;
+
+	pvfhost_config_default(&c);
+	c.cache_dir = cache;
+	c.prepare_worker = PREPARE_WORKER;
+	c.execute_worker = EXECUTE_WORKER;
+	c.execute_workers = exec_workers;
+	c.no_sandbox = getenv("PVFHOST_TEST_NO_SANDBOX") != NULL;
+	c.execute_retry_delay_ms = 50;
+	c.log_fd = getenv("PVFHOST_TEST_LOG") ? 2 : -1;
+	c.log_level = 3;
+	c.opt_level = "-O1";
+	if (pvfhost_new(&c, &h, &err) < 0)
+		fail_msg("pvfhost_new: %s", err.msg);
+	return h;
+}
+
+static void spin_input(uint8_t in[4], uint32_t n)
+{
+	in[0] = (uint8_t)n;
+	in[1] = (uint8_t)(n >> 8);
+	in[2] = (uint8_t)(n >> 16);
+	in[3] = (uint8_t)(n >> 24);
+}
+
+/* The ValidationResult host_spin.wat returns for N. */
+static void spin_expected(uint8_t out[12], uint32_t n)
+{
+	memset(out, 0, 12);
+	spin_input(out + 8, n);
+}
+
+static pvfhost_validate_req spin_req(const uint8_t in[4])
+{
+	pvfhost_validate_req r;
+	memset(&r, 0, sizeof(r));
+	r.code = g_spin;
+	r.code_len = g_spin_len;
+	r.params = in;
+	r.params_len = 4;
+	return r;
+}
+
+static void validate_spin(pvfhost *h, uint32_t n, const pvfhost_executor_params *ep, pvfhost_result *info)
+{
+	uint8_t in[4], want[12], *out = NULL;
+	size_t out_len = 0;
+	pvfhost_error err;
+
+	spin_input(in, n);
+	spin_expected(want, n);
+	pvfhost_validate_req r = spin_req(in);
+	r.exec_params = ep;
+	if (pvfhost_validate(h, &r, &out, &out_len, info, &err) < 0)
+		fail_msg("validate: %s [%s]", err.msg, pvfhost_error_code_name(err.code));
+	assert_int_equal(out_len, 12);
+	assert_memory_equal(out, want, 12);
+	free(out);
+}
+
+/* Artifact files in a cache (DIR/artifacts). */
+static int artifacts(const char *cache, char *first, size_t n)
+{
+	char dir[600];
+	int k = 0;
+	snprintf(dir, sizeof(dir), "%s/artifacts", cache);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (k++ == 0 && first) {
+			size_t a = strlen(dir), b = strlen(e->d_name);
+			assert_true(a + 1 + b < n);
+			memcpy(first, dir, a);
+			first[a] = '/';
+			memcpy(first + a + 1, e->d_name, b + 1);
+		}
+	}
+	closedir(d);
+	return k;
+}
+
+/* Files named *.part anywhere under `dir`. */
+static int part_files(const char *dir)
+{
+	char cmd[1200], buf[64];
+	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.part' 2>/dev/null | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(buf, sizeof(buf), p));
+	pclose(p);
+	return atoi(buf);
+}
+
+/* Our child processes (the workers, in their own process groups). */
+static int children(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	pid_t me = getpid();
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[300], buf[512];
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[k] = '\0';
+		char *rp = strrchr(buf, ')');
+		char st;
+		long ppid;
+		if (rp && sscanf(rp + 2, "%c %ld", &st, &ppid) == 2 && ppid == me && st != 'Z') {
+			n++;
+			if (getenv("PVFHOST_TEST_VERBOSE"))
+				fprintf(stderr, "# child %s: %.100s\n", e->d_name, buf);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static int children_after(int ms)
+{
+	int n;
+	for (int w = 0; (n = children()) > 0 && w < ms; w += 10)
+		usleep(10000);
+	return n;
+}
+
+/* ---- completion collector for asynchronous jobs ---- */
+
+typedef struct done_log {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n;
+	uint64_t ids[256];
+	int status[256];
+	int code[256];
+	uint32_t attempts[256];
+	uint8_t out[256][12];
+	size_t out_len[256];
+} done_log;
+
+static void on_done(void *ctx, const pvfhost_result *r)
+{
+	done_log *l = ctx;
+	pthread_mutex_lock(&l->mu);
+	int i = l->n++;
+	l->ids[i] = r->job_id;
+	l->status[i] = r->status;
+	l->code[i] = r->err.code;
+	l->attempts[i] = r->attempts;
+	l->out_len[i] = r->output_len;
+	if (r->status == 0 && r->output_len <= 12)
+		memcpy(l->out[i], r->output, r->output_len);
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void log_init(done_log *l)
+{
+	memset(l, 0, sizeof(*l));
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+}
+
+static void wait_done(done_log *l, int n, int max_s)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += max_s;
+	pthread_mutex_lock(&l->mu);
+	while (l->n < n)
+		if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT)
+			break;
+	int got = l->n;
+	pthread_mutex_unlock(&l->mu);
+	if (got < n)
+		fail_msg("only %d of %d jobs completed within %d s", got, n, max_s);
+}
+
+static int index_of(done_log *l, uint64_t id)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->ids[i] == id)
+			return i;
+	return -1;
+}
+
+static uint64_t submit_spin(pvfhost *h, done_log *l, uint32_t n, pvfhost_priority prio, uint64_t deadline_ms,
+			    const pvfhost_executor_params *ep)
+{
+	uint8_t in[4];
+	uint64_t id = 0;
+	pvfhost_error err;
+
+	spin_input(in, n);
+	pvfhost_validate_req r = spin_req(in);
+	r.priority = prio;
+	r.deadline_ms = deadline_ms;
+	r.exec_params = ep;
+	if (pvfhost_validate_async(h, &r, on_done, l, &id, &err) < 0)
+		fail_msg("validate_async: %s", err.msg);
+	return id;
+}
+
+/* Waits until the host reports `n` executions running. */
+static bool wait_running(pvfhost *h, uint64_t n, int max_ms)
+{
+	pvfhost_metrics m;
+	for (int w = 0; w < max_ms; w += 5) {
+		pvfhost_metrics_snapshot(h, &m);
+		if (m.execute_running >= n)
+			return true;
+		usleep(5000);
+	}
+	return false;
+}
+
+/* ---- tests ---- */
+
+static void test_cache_survives_restart(void **state)
+{
+	char cache[300];
+	pvfhost_result info;
+	pvfhost_metrics m;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, &info);
+	assert_true(info.prepared);
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.preparations, 1);
+	pvfhost_free(h);
+	assert_int_equal(artifacts(cache, NULL, 0), 1);
+
+	h = host_new(cache, 1);
+	validate_spin(h, 1, NULL, &info);
+	assert_false(info.prepared);
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.preparations, 0);
+	assert_int_equal(m.cache_hits, 1);
+	pvfhost_free(h);
+	assert_int_equal(children_after(5000), 0);
+	assert_int_equal(part_files(cache), 0);
+}
+
+static void test_deleted_and_corrupted_artifact(void **state)
+{
+	char cache[300], art[700];
+	pvfhost_result info;
+	pvfhost_metrics m;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 2, NULL, &info);
+	assert_true(info.prepared);
+	assert_int_equal(artifacts(cache, art, sizeof(art)), 1);
+
+	/* Deleted while the host runs (and its worker holds the old copy). */
+	assert_int_equal(unlink(art), 0);
+	validate_spin(h, 3, NULL, &info);
+	assert_true(info.prepared);
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.preparations, 2);
+
+	/* Corrupted: one byte flipped in the middle of the file. */
+	assert_int_equal(artifacts(cache, art, sizeof(art)), 1);
+	int fd = open(art, O_RDWR);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	uint8_t b;
+	assert_int_equal(pread(fd, &b, 1, st.st_size / 2), 1);
+	b ^= 0x5a;
+	assert_int_equal(pwrite(fd, &b, 1, st.st_size / 2), 1);
+	close(fd);
+	validate_spin(h, 4, NULL, &info);
+	assert_true(info.prepared);
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.preparations, 3);
+	pvfhost_free(h);
+
+	/* Corrupted while no host runs: found at the next start or use. */
+	assert_int_equal(artifacts(cache, art, sizeof(art)), 1);
+	fd = open(art, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	close(fd);
+	h = host_new(cache, 1);
+	validate_spin(h, 5, NULL, &info);
+	assert_true(info.prepared);
+	pvfhost_free(h);
+}
+
+static void test_param_changes(void **state)
+{
+	char cache[300];
+	pvfhost_result info;
+	pvfhost_executor_params ep;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, &info);
+	assert_true(info.prepared);
+
+	/* Execution-only parameters: the same artifact. */
+	pvfhost_executor_params_default(&ep);
+	ep.exec_timeout_backing_ms = 1500;
+	ep.exec_timeout_approval_ms = 9000;
+	ep.prep_timeout_lenient_ms = 300000;
+	ep.stack_native_max = 128u << 20;
+	ep.prechecking_max_memory = 768ull << 20;
+	validate_spin(h, 1, &ep, &info);
+	assert_false(info.prepared);
+	assert_int_equal(artifacts(cache, NULL, 0), 1);
+
+	/* Preparation-relevant ones: a new artifact each. */
+	pvfhost_executor_params_default(&ep);
+	ep.max_memory_pages = 1000;
+	validate_spin(h, 1, &ep, &info);
+	assert_true(info.prepared);
+	pvfhost_executor_params_default(&ep);
+	ep.stack_logical_max = 32768;
+	validate_spin(h, 1, &ep, &info);
+	assert_true(info.prepared);
+	assert_int_equal(artifacts(cache, NULL, 0), 3);
+	pvfhost_free(h);
+}
+
+static void test_jobs_overlap(void **state)
+{
+	char cache[300];
+	done_log l;
+	pvfhost_result info;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 2);
+	validate_spin(h, 0, NULL, &info);   /* prepared once */
+	log_init(&l);
+	/* Two jobs of ~0.5-1 s each; the host must run them at the same time. */
+	submit_spin(h, &l, 600, PVFHOST_PRIO_BACKING, 0, NULL);
+	submit_spin(h, &l, 601, PVFHOST_PRIO_BACKING, 0, NULL);
+	assert_true(wait_running(h, 2, 10000));
+	wait_done(&l, 2, 60);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(l.status[i], 0);
+	pvfhost_free(h);
+}
+
+static void *killer(void *arg)
+{
+	volatile int *stop = arg;
+	while (!*stop) {
+		usleep(30000);
+		/* Kill every execute worker of this process. */
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char path[300], comm[64] = "";
+			if (e->d_name[0] < '0' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+			FILE *f = fopen(path, "r");
+			if (!f)
+				continue;
+			size_t k = fread(comm, 1, sizeof(comm) - 1, f);
+			fclose(f);
+			comm[k] = '\0';
+			if (strstr(comm, "pvfhost-execute-worker")) {
+				snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+				FILE *s = fopen(path, "r");
+				char buf[512];
+				long ppid = 0;
+				if (s) {
+					size_t n = fread(buf, 1, sizeof(buf) - 1, s);
+					buf[n] = '\0';
+					fclose(s);
+					char *rp = strrchr(buf, ')');
+					if (rp)
+						sscanf(rp + 4, "%ld", &ppid);
+				}
+				if (ppid == getpid())
+					kill(atoi(e->d_name), SIGKILL);
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	return NULL;
+}
+
+static void test_workers_die_under_queue(void **state)
+{
+	char cache[300];
+	done_log l;
+	pvfhost_result info;
+	pthread_t th;
+	volatile int stop = 0;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 2);
+	validate_spin(h, 0, NULL, &info);
+	log_init(&l);
+	assert_int_equal(pthread_create(&th, NULL, killer, (void *)&stop), 0);
+	for (int i = 0; i < 20; i++)
+		submit_spin(h, &l, 20, PVFHOST_PRIO_BACKING, 0, NULL);
+	wait_done(&l, 20, 120);
+	stop = 1;
+	pthread_join(th, NULL);
+	int ok = 0, died = 0;
+	for (int i = 0; i < 20; i++) {
+		if (l.status[i] == 0)
+			ok++;
+		else if (!strcmp(pvfhost_error_code_name(l.code[i]), "worker-died") ||
+			 !strcmp(pvfhost_error_code_name(l.code[i]), "job-died"))
+			died++;
+	}
+	fprintf(stderr, "# workers killed every 30 ms: %d ok, %d worker/job died, %d other\n", ok, died,
+		20 - ok - died);
+	assert_int_equal(ok + died, 20);
+	assert_true(died > 0);
+	/* And the host still works afterwards. */
+	validate_spin(h, 7, NULL, &info);
+	pvfhost_free(h);
+	assert_int_equal(children_after(5000), 0);
+}
+
+static void test_priority_and_no_starvation(void **state)
+{
+	char cache[300];
+	done_log l;
+	pvfhost_result info;
+	uint64_t backing[6], dispute[6];
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, &info);
+	log_init(&l);
+	/* Occupy the only worker, then queue backing first, disputes after. */
+	uint64_t blocker = submit_spin(h, &l, 300, PVFHOST_PRIO_BACKING, 0, NULL);
+	assert_true(wait_running(h, 1, 10000));
+	for (int i = 0; i < 6; i++)
+		backing[i] = submit_spin(h, &l, 1, PVFHOST_PRIO_BACKING, 0, NULL);
+	for (int i = 0; i < 6; i++)
+		dispute[i] = submit_spin(h, &l, 1, PVFHOST_PRIO_DISPUTE, 0, NULL);
+	wait_done(&l, 13, 120);
+	assert_int_equal(index_of(&l, blocker), 0);
+	/* Disputes go first although queued last ... */
+	assert_int_equal(index_of(&l, dispute[0]), 1);
+	/* ... but backing is not starved: some backing job completes before
+	 * the last dispute. */
+	int last_dispute = 0, first_backing = 99;
+	for (int i = 0; i < 6; i++) {
+		if (index_of(&l, dispute[i]) > last_dispute)
+			last_dispute = index_of(&l, dispute[i]);
+		if (index_of(&l, backing[i]) < first_backing)
+			first_backing = index_of(&l, backing[i]);
+	}
+	fprintf(stderr, "# completion order: first backing at %d, last dispute at %d\n", first_backing, last_dispute);
+	assert_true(first_backing < last_dispute);
+	/* Within a priority, FIFO. */
+	for (int i = 1; i < 6; i++) {
+		assert_true(index_of(&l, backing[i - 1]) < index_of(&l, backing[i]));
+		assert_true(index_of(&l, dispute[i - 1]) < index_of(&l, dispute[i]));
+	}
+	pvfhost_free(h);
+}
+
+static void test_deadline_and_cancel(void **state)
+{
+	char cache[300];
+	done_log l;
+	pvfhost_result info;
+	pvfhost_executor_params ep;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, &info);
+	log_init(&l);
+	pvfhost_executor_params_default(&ep);
+	ep.exec_timeout_backing_ms = 20000;
+	ep.exec_timeout_approval_ms = 40000;
+	uint64_t blocker = submit_spin(h, &l, 100000, PVFHOST_PRIO_BACKING, 0, &ep);
+	assert_true(wait_running(h, 1, 10000));
+	uint64_t late = submit_spin(h, &l, 1, PVFHOST_PRIO_BACKING, 100, NULL);
+	uint64_t queued = submit_spin(h, &l, 1, PVFHOST_PRIO_BACKING, 0, NULL);
+	wait_done(&l, 1, 10);
+	assert_int_equal(l.ids[0], late);
+	assert_string_equal(pvfhost_error_code_name(l.code[0]), "deadline");
+	/* Cancel a queued job, then the running one. */
+	assert_int_equal(pvfhost_cancel(h, queued), 0);
+	wait_done(&l, 2, 10);
+	assert_int_equal(l.ids[1], queued);
+	assert_string_equal(pvfhost_error_code_name(l.code[1]), "cancelled");
+	assert_int_equal(pvfhost_cancel(h, blocker), 0);
+	wait_done(&l, 3, 10);
+	assert_int_equal(l.ids[2], blocker);
+	assert_string_equal(pvfhost_error_code_name(l.code[2]), "cancelled");
+	assert_int_equal(pvfhost_cancel(h, blocker), -1);
+	/* The host goes on. */
+	validate_spin(h, 9, NULL, &info);
+	pvfhost_free(h);
+}
+
+static void test_retry_approval_not_backing(void **state)
+{
+	char cache[300];
+	done_log l;
+	pvfhost_result info;
+	pvfhost_executor_params ep;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, &info);
+	pvfhost_executor_params_default(&ep);
+	ep.exec_timeout_backing_ms = 30000;
+	ep.exec_timeout_approval_ms = 60000;
+	for (int prio = 0; prio < 2; prio++) {
+		log_init(&l);
+		pvfhost_priority p = prio ? PVFHOST_PRIO_APPROVAL : PVFHOST_PRIO_BACKING;
+		/* ~1 s of work; the worker is killed once, early in the job. */
+		submit_spin(h, &l, 1500, p, 0, &ep);
+		assert_true(wait_running(h, 1, 10000));
+		usleep(100000);
+		int killed = 0;
+		for (int tries = 0; tries < 50 && !killed; tries++) {
+			DIR *d = opendir("/proc");
+			struct dirent *e;
+			while (d && (e = readdir(d))) {
+				char path[300], buf[512];
+				if (e->d_name[0] < '0' || e->d_name[0] > '9')
+					continue;
+				snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+				FILE *f = fopen(path, "r");
+				if (!f)
+					continue;
+				size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+				fclose(f);
+				buf[k] = '\0';
+				char *rp = strrchr(buf, ')');
+				long ppid = 0;
+				if (rp && sscanf(rp + 4, "%ld", &ppid) == 1 && ppid == getpid() &&
+				    strstr(buf, "pvfhost-execut")) {
+					kill(atoi(e->d_name), SIGKILL);
+					killed = 1;
+				}
+			}
+			if (d)
+				closedir(d);
+			if (!killed)
+				usleep(10000);
+		}
+		assert_true(killed);
+		wait_done(&l, 1, 120);
+		if (p == PVFHOST_PRIO_BACKING) {
+			assert_int_equal(l.status[0], -1);
+			assert_string_equal(pvfhost_error_code_name(l.code[0]), "worker-died");
+			assert_int_equal(l.attempts[0], 1);
+		} else {
+			assert_int_equal(l.status[0], 0);
+			assert_int_equal(l.attempts[0], 2);
+		}
+	}
+	pvfhost_free(h);
+}
+
+static void test_deterministic_failure_remembered(void **state)
+{
+	char cache[300];
+	pvfhost_error err;
+	pvfhost_metrics m;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	assert_int_equal(pvfhost_precheck(h, g_bad, g_bad_len, NULL, &err), PVFHOST_PRECHECK_INVALID);
+	assert_int_equal(err.cls, PVFHOST_CLASS_DETERMINISTIC);
+	assert_string_equal(pvfhost_error_code_name(err.code), "rule-validate-block");
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.preparations, 1);
+	/* Answered again at once, without another preparation. */
+	assert_int_equal(pvfhost_precheck(h, g_bad, g_bad_len, NULL, &err), PVFHOST_PRECHECK_INVALID);
+	uint8_t *out = NULL;
+	size_t len;
+	pvfhost_validate_req r;
+	memset(&r, 0, sizeof(r));
+	r.code = g_bad;
+	r.code_len = g_bad_len;
+	assert_int_equal(pvfhost_validate(h, &r, &out, &len, NULL, &err), -1);
+	assert_int_equal(err.cls, PVFHOST_CLASS_DETERMINISTIC);
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.preparations, 1);
+	/* A valid one pre-checks valid and its artifact is kept. */
+	assert_int_equal(pvfhost_precheck(h, g_triv, g_triv_len, NULL, &err), PVFHOST_PRECHECK_VALID);
+	assert_int_equal(artifacts(cache, NULL, 0), 1);
+	char *text = NULL;
+	size_t tlen;
+	assert_int_equal(pvfhost_metrics_text(h, &text, &tlen, &err), 0);
+	assert_non_null(strstr(text, "pvfhost_preparations_total{outcome=\"failed\"} 1"));
+	assert_non_null(strstr(text, "pvfhost_preparations_total{outcome=\"ok\"} 1"));
+	free(text);
+	pvfhost_free(h);
+}
+
+static void test_free_under_load(void **state)
+{
+	char cache[300];
+	done_log l;
+	pvfhost_result info;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 2);
+	validate_spin(h, 0, NULL, &info);
+	log_init(&l);
+	for (int i = 0; i < 10; i++)
+		submit_spin(h, &l, 2000, i % 2 ? PVFHOST_PRIO_APPROVAL : PVFHOST_PRIO_BACKING, 0, NULL);
+	/* A preparation in flight too (a new artifact). */
+	pvfhost_executor_params ep;
+	pvfhost_executor_params_default(&ep);
+	ep.max_memory_pages = 100;
+	submit_spin(h, &l, 1, PVFHOST_PRIO_BACKING, 0, &ep);
+	assert_true(wait_running(h, 2, 10000));
+	pvfhost_free(h);
+	/* Every callback ran, with "cancelled". */
+	assert_int_equal(l.n, 11);
+	for (int i = 0; i < 11; i++)
+		assert_string_equal(pvfhost_error_code_name(l.code[i]), "cancelled");
+	assert_int_equal(children_after(5000), 0);
+	assert_int_equal(part_files(cache), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(g_root, sizeof(g_root), "/tmp/pvfhost-test-host-XXXXXX");
+	if (!mkdtemp(g_root))
+		return -1;
+	g_spin = slurp("host_spin.wasm", &g_spin_len);
+	g_triv = slurp("worker_trivial.wasm", &g_triv_len);
+	g_bad = slurp("recursion.wasm", &g_bad_len);   /* no validate_block */
+	if (getenv("PVFHOST_TEST_NO_SANDBOX"))
+		fprintf(stderr, "# workers run WITHOUT their sandbox (PVFHOST_TEST_NO_SANDBOX)\n");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[400];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_root);
+	if (system(cmd) != 0)
+		return -1;
+	free(g_spin);
+	free(g_triv);
+	free(g_bad);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cache_survives_restart),
+		cmocka_unit_test(test_deleted_and_corrupted_artifact),
+		cmocka_unit_test(test_param_changes),
+		cmocka_unit_test(test_jobs_overlap),
+		cmocka_unit_test(test_workers_die_under_queue),
+		cmocka_unit_test(test_priority_and_no_starvation),
+		cmocka_unit_test(test_deadline_and_cancel),
+		cmocka_unit_test(test_retry_approval_not_backing),
+		cmocka_unit_test(test_deterministic_failure_remembered),
+		cmocka_unit_test(test_free_under_load),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
