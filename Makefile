@@ -4,7 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON ?= meson
 
-.PHONY: all deps build build-asan test test-unit test-spec demo bench fuzz clean
+.PHONY: all deps build build-asan test test-unit test-spec demo bench fuzz install clean
 
 all: build
 
@@ -46,6 +46,9 @@ fuzz: deps
 		-Dc_args=-fsanitize=fuzzer-no-link
 	ninja -C build-fuzz
 	@echo "fuzzers in build-fuzz/fuzz/ (see docs/fuzzing.md)"
+
+install: build
+	$(MESON) install -C $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -5,3 +5,4 @@ build=${1:-build}
 here=$(dirname "$0")
 "$here/kernels.sh" "$build"
 "$here/prepare.sh" "$build"
+"$here/host.sh" "$build"

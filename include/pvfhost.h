@@ -71,7 +71,7 @@ typedef struct pvfhost_executor_params {
 	uint32_t max_memory_pages;       /* heap maximum in pages; default 2,080 (32 + 2,048) */
 	uint32_t stack_logical_max;      /* StackLogicalMax; default 65,536 (call depth = this / 4) */
 	uint32_t stack_native_max;       /* StackNativeMax in bytes; default 256 MiB */
-	uint64_t prechecking_max_memory; /* PrecheckingMaxMemory in bytes; default 512 MiB */
+	uint64_t prechecking_max_memory; /* PrecheckingMaxMemory in bytes; default 2 GiB */
 	uint64_t prep_timeout_precheck_ms; /* PvfPrepTimeout(Precheck); default 60,000 */
 	uint64_t prep_timeout_lenient_ms;  /* PvfPrepTimeout(Prepare); default 360,000 */
 	uint64_t exec_timeout_backing_ms;  /* PvfExecTimeout(Backing); default 2,000 */
@@ -106,8 +106,15 @@ typedef struct pvfhost_config {
 	uint64_t execute_retry_delay_ms; /* approval/dispute retry delay; default 3,000 */
 	bool secure;                     /* refuse to run workers without seccomp + landlock or pivot_root */
 	bool no_sandbox;                 /* debugging only: run workers without any sandbox */
-	const char *cc;                  /* C compiler for preparation; NULL: default */
-	const char *opt_level;           /* e.g. "-O1"; NULL: default */
+	const char *cc;                  /* C compiler for preparation; NULL: default (gcc) */
+	const char *opt_level;           /* e.g. "-O1"; NULL: default (-O1) */
+	/* The pre-check tier: pre-checks compile with this faster toolchain to
+	 * decide within PvfPrepTimeout(Precheck); the optimised artifact is then
+	 * prepared in the background. NULL/NULL: "clang" "-O0"; set
+	 * precheck_same_toolchain to pre-check with cc/opt_level instead. */
+	const char *precheck_cc;
+	const char *precheck_opt_level;
+	bool precheck_same_toolchain;
 	uint32_t compile_jobs;           /* parallel compiler processes per preparation; 0: all CPUs */
 	int log_fd;                      /* structured log lines go here; -1: nowhere; default 2 */
 	int log_level;                   /* 0 error, 1 warn, 2 info, 3 debug; default 1 */

@@ -95,7 +95,7 @@ int cmd_serve(int argc, char **argv)
 	if (!o.socket_path)
 		return cli_usage("serve: --socket PATH is required");
 	nosb = getenv("PVFHOST_TEST_NO_SANDBOX");
-	if (nosb && !strcmp(nosb, "1"))
+	if (nosb && *nosb && strcmp(nosb, "0") != 0)
 		o.host.no_sandbox = true;
 	o.host.log_fd = 2;
 	o.host.log_level = (int)level;

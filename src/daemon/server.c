@@ -1223,8 +1223,14 @@ out:
 	}
 	if (s->ep >= 0)
 		close(s->ep);
-	if (s->sfd >= 0)
+	if (s->sfd >= 0) {
+		/* A second SIGTERM/SIGINT during the shutdown would otherwise be
+		 * delivered (and kill the process) when the mask is restored. */
+		struct signalfd_siginfo si;
+		while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			;
 		close(s->sfd);
+	}
 	if (s->efd >= 0)
 		close(s->efd);
 	pthread_mutex_destroy(&s->mu);

@@ -41,7 +41,7 @@ void pvfhost_executor_params_default(pvfhost_executor_params *p)
 	p->max_memory_pages = DEFAULT_MAX_PAGES;
 	p->stack_logical_max = 65536u;
 	p->stack_native_max = 256u << 20;
-	p->prechecking_max_memory = 512ull << 20;
+	p->prechecking_max_memory = 2ull << 30;   /* RLIMIT_DATA per compiler process; see docs/host.md */
 	p->prep_timeout_precheck_ms = 60000u;
 	p->prep_timeout_lenient_ms = 360000u;
 	p->exec_timeout_backing_ms = 2000u;

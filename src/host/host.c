@@ -117,8 +117,11 @@ void pvf__host_queue_prep(struct pvfhost *h, prep *p)
 		pp = &(*pp)->next;
 	p->next = NULL;
 	*pp = p;
-	p->a->prep = p;
-	p->a->state = ART_PREPARING;
+	if (!p->fast) {
+		/* The pre-check tier runs beside the artifact's own preparation. */
+		p->a->prep = p;
+		p->a->state = ART_PREPARING;
+	}
 	pthread_cond_broadcast(&h->prep_cv);
 	pvf__host_update_gauges(h);
 }
@@ -382,6 +385,8 @@ static void prep_error(const prep *p, pvf_worker_outcome oc, pvf_error *err)
 {
 	pvf_error in = *err;
 
+	if (oc == PVF_WORKER_JOB_ERROR && in.code == PVF_E_TIMEOUT)
+		oc = PVF_WORKER_TIMEOUT;   /* the job saw its compiler run out of time */
 	switch (oc) {
 	case PVF_WORKER_TIMEOUT:
 		if (p->kind == PVF_PREPARE_PRECHECK)
@@ -414,12 +419,45 @@ static void prep_error(const prep *p, pvf_worker_outcome oc, pvf_error *err)
 static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc, pvf_error *err, double secs)
 {
 	art *a = p->a;
+	bool fast = p->fast;   /* p may be freed below */
 
-	a->prep = NULL;
+	if (!fast)
+		a->prep = NULL;
 	p->running = false;
 	h->preparations++;
 	pvf_metric_observe(h->m.prep_secs, secs);
-	if (ok && pvf_store_add(h->store, &a->key, err) == 0) {
+	if (!ok && h->stopping) {
+		/* Killed by pvfhost_free: neither a result nor a failure. */
+		err->code = PVF_E_CANCELLED;
+		err->cls = PVF_CLASS_INTERNAL;
+		snprintf(err->msg, sizeof(err->msg), "the host is shutting down");
+		if (!fast && a->state == ART_PREPARING)
+			a->state = ART_NEW;
+	} else if (ok && p->fast) {
+		/* The pre-check tier passed: the code is valid. The optimised
+		 * artifact is prepared next, in the background. */
+		if (pvf_store_add(h->pc_store, &a->key, err) < 0)
+			pvf_log(PVF_LOG_WARN, "prepare", "event=store-failed tier=precheck msg=\"%s\"", err->msg);
+		a->precheck_ok = true;
+		pvf_metric_add(h->m.preparations_ok, 1);
+		pvf_error e2;
+		if (a->state != ART_READY && !(a->state == ART_FAILED && a->fail_det) &&
+		    pvf__host_want_prep(h, a, PREP_BACKGROUND, p->code, p->code_len, &p->ep, &e2) < 0)
+			pvf_log(PVF_LOG_WARN, "prepare", "event=queue-failed msg=\"%s\"", e2.msg);
+	} else if (p->fast) {
+		/* A failed pre-check: a deterministic reason is the artifact's
+		 * for good (unless its own preparation is under way); anything
+		 * else concerns only this pre-check. */
+		prep_error(p, oc, err);
+		if (err->cls == PVF_CLASS_DETERMINISTIC && err->code != PVF_E_TIMEOUT && !a->prep &&
+		    a->state != ART_READY) {
+			a->state = ART_FAILED;
+			a->fail = *err;
+			a->fail_det = true;
+			a->fail_at_ms = pvf__host_now_ms();
+		}
+		pvf_metric_add(h->m.preparations_failed, 1);
+	} else if (ok && pvf_store_add(h->store, &a->key, err) == 0) {
 		a->state = ART_READY;
 		a->failures = 0;
 		pvf_metric_add(h->m.preparations_ok, 1);
@@ -446,7 +484,7 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 	}
 	if (p->caller_owned) {
 		p->done = true;
-		p->ok = a->state == ART_READY;
+		p->ok = p->fast ? ok : a->state == ART_READY;
 		p->err = *err;
 		p->outcome = oc;
 		free(p->code);
@@ -454,8 +492,9 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 	} else {
 		prep_free(p);
 	}
-	/* Waiting jobs go on. */
-	for (job *j = h->all, *n; j; j = n) {
+	/* Waiting jobs go on (they wait for the artifact's own preparation,
+	 * never for a pre-check tier one). */
+	for (job *j = h->all, *n; j && !fast; j = n) {
 		n = j->all_next;
 		if (j->state == JOB_WAIT_PREP && j->a == a)
 			route(h, j);
@@ -504,13 +543,15 @@ static void *prep_thread(void *arg)
 			m.jobs = h->compile_jobs;
 			memcpy(m.code_hash, p->a->key.code_hash, 32);
 			memcpy(m.params_hash, p->a->key.params_hash, 32);
-			if (h->cfg.cc)
-				snprintf(m.cc, sizeof(m.cc), "%s", h->cfg.cc);
-			if (h->cfg.opt_level)
-				snprintf(m.opt_level, sizeof(m.opt_level), "%s", h->cfg.opt_level);
+			const char *cc = p->fast ? h->cfg.precheck_cc : h->cfg.cc;
+			const char *opt = p->fast ? h->cfg.precheck_opt_level : h->cfg.opt_level;
+			if (cc)
+				snprintf(m.cc, sizeof(m.cc), "%s", cc);
+			if (opt)
+				snprintf(m.opt_level, sizeof(m.opt_level), "%s", opt);
 			m.code = p->code;
 			m.code_len = p->code_len;
-			pvf_store_path(h->store, &p->a->key, path, sizeof(path));
+			pvf_store_path(p->fast ? h->pc_store : h->store, &p->a->key, path, sizeof(path));
 			ok = pvf_worker_prepare(s->w, &m, path, &rep, &err) == 0;
 			if (!ok && rep.outcome == PVF_WORKER_INTERNAL && pvf_worker_alive(s->w))
 				pvf_worker_kill(s->w);

@@ -49,6 +49,8 @@ void pvfhost_config_default(pvfhost_config *c)
 	c->execute_retry_delay_ms = 3000;
 	c->log_fd = 2;
 	c->log_level = PVF_LOG_WARN;
+	c->precheck_cc = "clang";
+	c->precheck_opt_level = "-O0";
 }
 
 /* The worker program `name`: the configured path, else $PVFHOST_WORKER_DIR,
@@ -243,6 +245,32 @@ int pvfhost_new(const pvfhost_config *c, pvfhost **ret, pvfhost_error *out_err)
 	};
 	if (pvf_store_open(&so, &h->store, &err) < 0)
 		goto fail;
+	/* The pre-check tier: its own store (a subdirectory), so neither store
+	 * takes the other's artifacts for a foreign toolchain's. */
+	if (!h->cfg.precheck_same_toolchain) {
+		pvf_prepare_opts pc;
+		pvf_error e2;
+		memset(&pc, 0, sizeof(pc));
+		pc.cc = h->cfg.precheck_cc ? h->cfg.precheck_cc : "clang";
+		pc.opt_level = h->cfg.precheck_opt_level ? h->cfg.precheck_opt_level : "-O0";
+		pc.jobs = 1;
+		h->cfg.precheck_cc = pc.cc;
+		h->cfg.precheck_opt_level = pc.opt_level;
+		snprintf(h->pc_cache_dir, sizeof(h->pc_cache_dir), "%s/precheck", h->cache_dir);
+		pvf_store_opts ps = {
+			.dir = h->pc_cache_dir,
+			.size_cap = h->cfg.cache_size_cap / 8 ? h->cfg.cache_size_cap / 8 : 1,
+			.stale_s = h->cfg.cache_stale_s,
+		};
+		if (pvf_engine_toolchain_id(&pc, &h->pc_toolchain_id, &e2) == 0) {
+			ps.toolchain_id = h->pc_toolchain_id;
+			if (pvf_store_open(&ps, &h->pc_store, &e2) < 0)
+				h->pc_store = NULL;
+		}
+		if (!h->pc_store)
+			pvf_log(PVF_LOG_WARN, "host", "event=no-precheck-tier msg=\"%s: pre-checks use the main toolchain\"",
+				e2.msg);
+	}
 	h->metrics = pvf_metrics_new();
 	register_metrics(h);
 	if (pvf__host_start(h, &err) < 0)
@@ -274,8 +302,10 @@ void pvfhost_free(pvfhost *h)
 		pvf__job_free(j);
 	}
 	pvf_store_close(h->store);
+	pvf_store_close(h->pc_store);
 	pvf_metrics_free(h->metrics);
 	free(h->toolchain_id);
+	free(h->pc_toolchain_id);
 	free(h->pslots);
 	free(h->eslots);
 	pthread_cond_destroy(&h->prep_cv);
@@ -337,7 +367,13 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 			pthread_mutex_unlock(&h->mu);
 			return PVFHOST_PRECHECK_INVALID;
 		}
-		if (a->state == ART_PREPARING) {
+		if (h->pc_store && (a->precheck_ok || pvf_store_lookup(h->pc_store, &a->key) == 1)) {
+			a->precheck_ok = true;
+			pvf_metric_add(h->m.hits, 1);
+			pthread_mutex_unlock(&h->mu);
+			return PVFHOST_PRECHECK_VALID;
+		}
+		if (a->state == ART_PREPARING && !h->pc_store) {
 			pthread_cond_wait(&h->art_cv, &h->mu);
 			continue;
 		}
@@ -349,6 +385,7 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 	p.a = a;
 	p.prio = PREP_NORMAL;
 	p.kind = PVF_PREPARE_PRECHECK;
+	p.fast = h->pc_store != NULL;
 	p.ep = ep;
 	p.code = malloc(code_len ? code_len : 1);
 	if (!p.code) {

@@ -48,6 +48,7 @@ typedef struct art {
 	uint32_t failures;        /* non-deterministic failures so far */
 	uint64_t fail_at_ms;
 	struct prep *prep;        /* queued or running */
+	bool precheck_ok;         /* passed a pre-check (pre-check tier) */
 } art;
 
 typedef struct prep {
@@ -59,6 +60,7 @@ typedef struct prep {
 	size_t code_len;
 	pvfhost_executor_params ep;
 	bool running;
+	bool fast;                /* the pre-check tier: into the pre-check store */
 	/* A pre-check caller waits on this one (it owns the struct). */
 	bool caller_owned;
 	bool done;
@@ -139,6 +141,9 @@ struct pvfhost {
 	uint32_t security;
 	uint32_t compile_jobs;    /* parallel compiler processes per preparation */
 	pvf_store *store;
+	pvf_store *pc_store;      /* pre-check tier artifacts (NULL: same toolchain) */
+	char *pc_toolchain_id;
+	char pc_cache_dir[4200];
 
 	pthread_mutex_t mu;
 	pthread_cond_t prep_cv;   /* prepare slots wait here */

@@ -101,6 +101,25 @@ static void job_main(pvf__worker *w, const pvf_msg_prepare *m, const char *out_p
 report:
 	pvf__job_limits_disarm();
 	if (!d.result.ok) {
+		/* A compiler process that reached its RLIMIT_CPU is killed by the
+		 * kernel and the driver reports a failed compilation: the
+		 * preparation ran out of time, it is not a compile error. Every
+		 * process of the preparation has the same CPU-time limit (the
+		 * job's monitor covers only the job itself); the kernel's account
+		 * of the children is the evidence (re-checked by the worker). */
+		struct rusage rc;
+		if (err.code == PVF_E_COMPILE && lim.cpu_ms && getrusage(RUSAGE_CHILDREN, &rc) == 0 &&
+		    pvf__cpu_us(&rc) / 1000u >= lim.cpu_ms) {
+			char detail[PVF_ERROR_MSG_MAX];
+			snprintf(detail, sizeof(detail), "%s", err.msg);
+			pvf_error_set(&err, PVF_E_TIMEOUT,
+				      "preparation ran past its CPU-time limit of %llu ms (the compiler was stopped "
+				      "after %llu ms of CPU time in all): %.300s",
+				      (unsigned long long)lim.cpu_ms, (unsigned long long)(pvf__cpu_us(&rc) / 1000u),
+				      detail);
+		}
+	}
+	if (!d.result.ok) {
 		if (pvf__job_error_is_oom(&err) && lim.data_bytes) {
 			char detail[PVF_ERROR_MSG_MAX];
 			snprintf(detail, sizeof(detail), "%s", err.msg);
@@ -179,8 +198,17 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 		if (!d.result.ok) {
 			if (d.result.code == PVF_E_NOMEM && strstr(d.result.msg, "out of memory during preparation"))
 				d.result.cls = PVF_CLASS_DETERMINISTIC;
-			else if (d.result.code == PVF_E_TIMEOUT)
+			else if (d.result.code == PVF_E_TIMEOUT && m.timeout_ms &&
+				 pvf__cpu_us(&ru) / 1000u + 20 >= m.timeout_ms)
 				d.result.cls = (uint8_t)timeout_cls;
+			else if (d.result.code == PVF_E_TIMEOUT) {
+				/* Claimed, but the kernel's account says otherwise. */
+				d.result.code = PVF_E_IO;
+				d.result.cls = PVF_CLASS_POSSIBLY_INVALID;
+				snprintf(d.result.msg, sizeof(d.result.msg),
+					 "job claimed a timeout after only %llu ms of CPU time",
+					 (unsigned long long)(pvf__cpu_us(&ru) / 1000u));
+			}
 			else
 				d.result.cls = (uint8_t)pvf_error_code_class((pvf_error_code)d.result.code);
 		}

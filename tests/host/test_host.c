@@ -669,14 +669,27 @@ static void test_deterministic_failure_remembered(void **state)
 	assert_int_equal(err.cls, PVFHOST_CLASS_DETERMINISTIC);
 	pvfhost_metrics_snapshot(h, &m);
 	assert_int_equal(m.preparations, 1);
-	/* A valid one pre-checks valid and its artifact is kept. */
+	/* A valid one pre-checks valid on the pre-check tier (its artifact is
+	 * kept there), and the optimised artifact follows in the background. */
 	assert_int_equal(pvfhost_precheck(h, g_triv, g_triv_len, NULL, &err), PVFHOST_PRECHECK_VALID);
+	char pc[400];
+	snprintf(pc, sizeof(pc), "%s/precheck", cache);
+	assert_int_equal(artifacts(pc, NULL, 0), 1);
+	for (int w = 0; w < 60000 && artifacts(cache, NULL, 0) < 1; w += 20)
+		usleep(20000);
 	assert_int_equal(artifacts(cache, NULL, 0), 1);
+	/* Then a validation needs no preparation. */
+	pvfhost_result info;
+	r.code = g_triv;
+	r.code_len = g_triv_len;
+	assert_int_equal(pvfhost_validate(h, &r, &out, &len, &info, &err), 0);
+	assert_false(info.prepared);
+	free(out);
 	char *text = NULL;
 	size_t tlen;
 	assert_int_equal(pvfhost_metrics_text(h, &text, &tlen, &err), 0);
 	assert_non_null(strstr(text, "pvfhost_preparations_total{outcome=\"failed\"} 1"));
-	assert_non_null(strstr(text, "pvfhost_preparations_total{outcome=\"ok\"} 1"));
+	assert_non_null(strstr(text, "pvfhost_preparations_total{outcome=\"ok\"} 2"));
 	free(text);
 	pvfhost_free(h);
 }

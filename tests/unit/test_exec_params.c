@@ -81,7 +81,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p.max_memory_pages, 2080);
 	assert_int_equal(p.stack_logical_max, 65536);
 	assert_int_equal(p.stack_native_max, 256u << 20);
-	assert_true(p.prechecking_max_memory == 512ull << 20);
+	assert_true(p.prechecking_max_memory == 2ull << 30);
 	assert_true(p.prep_timeout_precheck_ms == 60000);
 	assert_true(p.prep_timeout_lenient_ms == 360000);
 	assert_true(p.exec_timeout_backing_ms == 2000);

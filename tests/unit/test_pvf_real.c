@@ -93,6 +93,7 @@ static int prep(const char *rel, char *out, const char *tag, char *why)
 	double t0 = now_s();
 
 	po.opt_level = g_opt;
+	po.cc = getenv("PVFHOST_TEST_CC") && *getenv("PVFHOST_TEST_CC") ? getenv("PVFHOST_TEST_CC") : NULL;
 	snprintf(path, sizeof(path), "%s/%s", g_corpus, rel);
 	snprintf(out, 1200, "%s/%s.art", g_dir, tag);
 	if (pvf_code_load_file(path, NULL, &c, &err) < 0 || pvf_code_prepare(c, &po, out, NULL, &err) < 0) {

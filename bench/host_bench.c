@@ -1,0 +1,282 @@
+/*
+ * host_bench.c — latency and throughput of validating one PVF and block
+ * (by default the bundled mini adder) three ways:
+ *
+ *   in-process  the engine called directly (artifact opened once, a fresh
+ *               instance per call): the floor, no isolation;
+ *   host        pvfhost_validate() with a warm execute worker (a process
+ *               per job, sandboxed);
+ *   daemon      the same through `pvfhost serve` and the client library
+ *               (--connect SOCKET; the script starts the daemon);
+ *
+ * then validations per second with 1 and 2 execute workers (asynchronous
+ * submissions, all in flight). Prints one line per measurement in the form
+ * `name key=value ...` for bench/host.sh to tabulate.
+ *
+ *   host_bench CODE PARAMS_HEX_FILE CACHE_DIR [--connect SOCKET] [-n N]
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/hex.h"
+#include "daemon/client.h"
+#include "engine/engine.h"
+#include "pvfhost.h"
+#include "worker/code.h"
+#include "worker/job_execute.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *name, uint64_t *ns, int n)
+{
+	qsort(ns, (size_t)n, sizeof(*ns), cmp_u64);
+	printf("%s n=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f\n", name, n, (double)ns[n / 2] / 1e3,
+	       (double)ns[n * 9 / 10] / 1e3, (double)ns[n * 99 / 100] / 1e3);
+	fflush(stdout);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *b = malloc((size_t)n + 1);
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static uint8_t *g_code, *g_params;
+static size_t g_code_len, g_params_len;
+
+static int in_process(const char *cache, int n)
+{
+	pvf_code_opts co = { 0 };
+	pvf_prepare_opts po = { 0 };
+	pvf_prepare_stats st;
+	pvf_code *code;
+	pvf_artifact *a;
+	pvf_error err;
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/bench-in-process.pvfa", cache);
+	po.opt_level = "-O1";
+	po.jobs = 1;
+	if (pvf_code_load(g_code, g_code_len, &co, &code, &err) < 0 || pvf_code_prepare(code, &po, path, &st, &err) < 0 ||
+	    pvf_artifact_open(path, NULL, &a, &err) < 0) {
+		fprintf(stderr, "in-process: %s\n", err.msg);
+		return -1;
+	}
+	uint64_t *t = calloc((size_t)n, sizeof(*t));
+	for (int i = 0; i < n; i++) {
+		pvf_exec_request rq = { 0 };
+		pvf_exec_result res = { 0 };
+		rq.input = g_params;
+		rq.input_len = g_params_len;
+		rq.check_validation_result = true;
+		uint64_t t0 = now_ns();
+		if (pvf_exec_call(a, &rq, &res, &err) < 0) {
+			fprintf(stderr, "in-process: %s\n", err.msg);
+			return -1;
+		}
+		t[i] = now_ns() - t0;
+		pvf_exec_result_free(&res);
+	}
+	report("in-process", t, n);
+	free(t);
+	pvf_artifact_close(a);
+	pvf_code_free(code);
+	return 0;
+}
+
+static pvfhost *host_new(const char *cache, uint32_t workers)
+{
+	pvfhost_config c;
+	pvfhost *h;
+	pvfhost_error err;
+
+	pvfhost_config_default(&c);
+	c.cache_dir = cache;
+	c.execute_workers = workers;
+	c.no_sandbox = getenv("PVFHOST_TEST_NO_SANDBOX") != NULL;
+	if (pvfhost_new(&c, &h, &err) < 0) {
+		fprintf(stderr, "pvfhost_new: %s\n", err.msg);
+		return NULL;
+	}
+	return h;
+}
+
+static int host_latency(const char *cache, int n)
+{
+	pvfhost *h = host_new(cache, 1);
+	pvfhost_error err;
+	pvfhost_validate_req rq = { .code = g_code, .code_len = g_code_len, .params = g_params,
+				    .params_len = g_params_len };
+	uint8_t *out;
+	size_t len;
+
+	if (!h)
+		return -1;
+	for (int i = 0; i < 20; i++) {   /* prepare, spawn, warm up */
+		if (pvfhost_validate(h, &rq, &out, &len, NULL, &err) < 0) {
+			fprintf(stderr, "host: %s\n", err.msg);
+			return -1;
+		}
+		free(out);
+	}
+	uint64_t *t = calloc((size_t)n, sizeof(*t));
+	for (int i = 0; i < n; i++) {
+		uint64_t t0 = now_ns();
+		if (pvfhost_validate(h, &rq, &out, &len, NULL, &err) < 0) {
+			fprintf(stderr, "host: %s\n", err.msg);
+			return -1;
+		}
+		t[i] = now_ns() - t0;
+		free(out);
+	}
+	report("host", t, n);
+	free(t);
+	pvfhost_free(h);
+	return 0;
+}
+
+static int daemon_latency(const char *sock, int n)
+{
+	pvf_client *c;
+	pvf_error err;
+	pvf_client_validate_req rq = { 0 };
+	pvf_client_result res;
+
+	if (pvf_client_connect(sock, &c, &err) < 0) {
+		fprintf(stderr, "daemon: %s\n", err.msg);
+		return -1;
+	}
+	rq.code = g_code;
+	rq.code_len = g_code_len;
+	rq.params = g_params;
+	rq.params_len = g_params_len;
+	uint64_t *t = calloc((size_t)n + 20, sizeof(*t));
+	for (int i = 0; i < n + 20; i++) {
+		uint64_t t0 = now_ns();
+		if (pvf_client_validate(c, &rq, &res, &err) < 0 || res.status != 0) {
+			fprintf(stderr, "daemon: %s\n", res.status ? res.err.msg : err.msg);
+			return -1;
+		}
+		t[i] = now_ns() - t0;
+		pvf_client_result_free(&res);
+	}
+	report("daemon", t + 20, n);
+	free(t);
+	pvf_client_close(c);
+	return 0;
+}
+
+typedef struct counter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done, failed;
+} counter;
+
+static void on_done(void *ctx, const pvfhost_result *r)
+{
+	counter *c = ctx;
+	pthread_mutex_lock(&c->mu);
+	c->done++;
+	c->failed += r->status != 0;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int throughput(const char *cache, uint32_t workers, int n)
+{
+	pvfhost *h = host_new(cache, workers);
+	pvfhost_error err;
+	pvfhost_validate_req rq = { .code = g_code, .code_len = g_code_len, .params = g_params,
+				    .params_len = g_params_len };
+	counter c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	uint8_t *out;
+	size_t len;
+
+	if (!h)
+		return -1;
+	for (uint32_t i = 0; i < 4 * workers; i++) {
+		if (pvfhost_validate(h, &rq, &out, &len, NULL, &err) < 0)
+			return -1;
+		free(out);
+	}
+	uint64_t t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		if (pvfhost_validate_async(h, &rq, on_done, &c, NULL, &err) < 0)
+			return -1;
+	pthread_mutex_lock(&c.mu);
+	while (c.done < n)
+		pthread_cond_wait(&c.cv, &c.mu);
+	pthread_mutex_unlock(&c.mu);
+	double s = (double)(now_ns() - t0) / 1e9;
+	printf("throughput workers=%u n=%d failed=%d per_s=%.0f\n", workers, n, c.failed, (double)n / s);
+	fflush(stdout);
+	pvfhost_free(h);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = NULL;
+	int n = 2000;
+	pvf_error err;
+	size_t hex_len;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: host_bench CODE PARAMS_HEX_FILE CACHE_DIR [--connect SOCKET] [-n N]\n");
+		return 2;
+	}
+	for (int i = 4; i < argc; i++) {
+		if (!strcmp(argv[i], "--connect") && i + 1 < argc)
+			sock = argv[++i];
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			n = atoi(argv[++i]);
+	}
+	g_code = slurp(argv[1], &g_code_len);
+	char *hex = (char *)slurp(argv[2], &hex_len);
+	if (!g_code || !hex) {
+		fprintf(stderr, "cannot read inputs\n");
+		return 2;
+	}
+	while (hex_len && (hex[hex_len - 1] == '\n' || hex[hex_len - 1] == ' '))
+		hex_len--;
+	if (pvf_hex_decode_alloc(hex, hex_len, &g_params, &g_params_len, &err) < 0) {
+		fprintf(stderr, "params: %s\n", err.msg);
+		return 2;
+	}
+	if (in_process(argv[3], n) < 0 || host_latency(argv[3], n) < 0)
+		return 1;
+	if (sock && daemon_latency(sock, n) < 0)
+		return 1;
+	if (throughput(argv[3], 1, n * 2) < 0 || throughput(argv[3], 2, n * 2) < 0)
+		return 1;
+	free(g_code);
+	free(g_params);
+	free(hex);
+	return 0;
+}
