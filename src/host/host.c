@@ -32,6 +32,8 @@
 #include "host/exec_params.h"
 
 #define EXEC_ARTIFACT_NAME "artifact.pvfa"
+/* Attempts to start an execute worker for a job before it fails. */
+#define HOST_SPAWN_ATTEMPTS 3u
 
 uint64_t pvf__host_now_ms(void)
 {
@@ -747,6 +749,7 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	pthread_mutex_unlock(&h->mu);
 
 	rc = exec_ensure_worker(h, s, &key, &err);
+	bool rc_spawn = rc < 0;
 	if (rc == 0) {
 		memset(&m, 0, sizeof(m));
 		m.timeout_ms = j->prio >= PVFHOST_PRIO_APPROVAL ? j->ep.exec_timeout_approval_ms
@@ -815,7 +818,17 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 		default:
 			break;
 		}
-		if (rep.outcome == PVF_WORKER_REFUSED && is_artifact_error(err.code) && !j->cancelled) {
+		if (rc_spawn && !is_artifact_error(err.code) && !j->cancelled && !h->stopping &&
+		    ++j->spawn_failures < HOST_SPAWN_ATTEMPTS) {
+			/* The job never ran: try again with a new worker. */
+			pvf_log(PVF_LOG_WARN, "execute", "event=spawn-failed job=%llu attempt=%u msg=\"%s\"",
+				(unsigned long long)j->id, j->spawn_failures, err.msg);
+			pthread_mutex_unlock(&h->mu);
+			exec_drop_worker(h, s, true);
+			pthread_mutex_lock(&h->mu);
+			j->not_before_ms = pvf__host_now_ms() + 50u * j->spawn_failures;
+			execq_push(h, j);
+		} else if (rep.outcome == PVF_WORKER_REFUSED && is_artifact_error(err.code) && !j->cancelled) {
 			/* Never ran: re-prepare and run, whatever the priority. */
 			pthread_mutex_unlock(&h->mu);
 			exec_drop_worker(h, s, false);

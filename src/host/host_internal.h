@@ -100,6 +100,7 @@ typedef struct job {
 	uint64_t not_before_ms;   /* retry delay */
 	uint64_t start_ms;
 	uint32_t retried;
+	uint32_t spawn_failures;   /* worker could not be started for it */
 	bool cancelled;
 	pid_t worker_pid;         /* running: the worker's process group */
 	pvfhost_done_fn done;

@@ -67,4 +67,14 @@ int pvf_job_execute(const char *artifact_path, const pvf_exec_request *req, pvf_
  * generic "call any export with the Substrate calling convention". */
 int pvf_exec_call(pvf_artifact *a, const pvf_exec_request *req, pvf_exec_result *res, pvf_error *err);
 
+/* The same in two steps, so that a job can instantiate before its request
+ * arrives: pvf_exec_instance_new uses only the request's max_pages and log
+ * settings (a trap while instantiating is kept and reported by every run);
+ * pvf_exec_instance_run passes the input and calls the export — at most
+ * once per instance. */
+typedef struct pvf_exec_instance pvf_exec_instance;
+int pvf_exec_instance_new(pvf_artifact *a, const pvf_exec_request *req, pvf_exec_instance **ret, pvf_error *err);
+int pvf_exec_instance_run(pvf_exec_instance *ei, const pvf_exec_request *req, pvf_exec_result *res, pvf_error *err);
+void pvf_exec_instance_free(pvf_exec_instance *ei);
+
 #endif

@@ -87,8 +87,18 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	pvf_msg_execute_done d;
 	pvf_exec_request rq;
 	pvf_exec_result res;
-	pvf_error err;
+	pvf_error err, setup_err;
+	pvf_exec_instance *ei = NULL;
 	uint64_t t0;
+
+	/* Instantiate while waiting for the request (the job was forked ahead
+	 * of time): the request path then only passes the input and calls. */
+	memset(&rq, 0, sizeof(rq));
+	rq.max_pages = w->hello.max_memory_pages;
+	rq.log_sink = job_log;
+	pvf_error_clear(&setup_err);
+	if (pvf_exec_instance_new(g_art, &rq, &ei, &setup_err) < 0)
+		ei = NULL;
 
 	if (pvf__read_all(req_rd, hdr, 4) < 0)
 		_exit(PVF__JOB_EXIT_OK);       /* the worker is going away */
@@ -115,15 +125,16 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 		pvf_proto_result_from_error(&d.result, &err, 0);
 		goto report;
 	}
-	memset(&rq, 0, sizeof(rq));
 	rq.input = m.params;
 	rq.input_len = m.params_len;
 	rq.export_name = m.export_name[0] ? m.export_name : NULL;
-	rq.max_pages = w->hello.max_memory_pages;
 	/* validate_block's output must be a well-formed ValidationResult. */
 	rq.check_validation_result = !m.export_name[0];
-	rq.log_sink = job_log;
-	if (pvf_exec_call(g_art, &rq, &res, &err) < 0) {
+	memset(&res, 0, sizeof(res));
+	if (!ei) {
+		err = setup_err;   /* e.g. runtime construction: no memory reservation */
+		pvf_proto_result_from_error(&d.result, &err, 0);
+	} else if (pvf_exec_instance_run(ei, &rq, &res, &err) < 0) {
 		pvf_proto_result_from_error(&d.result, &err,
 					    err.code == PVF_E_TRAP ? (uint8_t)res.trap.kind : 0);
 	} else {
