@@ -27,6 +27,7 @@ int cmd_call(int argc, char **argv);
 int cmd_precheck(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_security(int argc, char **argv);
 
 /* Prints "pvfhost: <context>: <message>" on stderr; returns CLI_ERROR. */
 int cli_fail(const pvf_error *err, const char *context);

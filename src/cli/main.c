@@ -26,6 +26,8 @@ static const struct {
 			    "      call any export with the Substrate calling convention (exit 1: trap)" },
 	{ "cache", cmd_cache, "cache ls|verify|prune [--cache DIR] [--json] [--size-cap BYTES] [--stale SECONDS]\n"
 			      "      list, verify or prune the artifact cache" },
+	{ "security", cmd_security, "security [--secure] [--json]\n"
+				    "      the worker sandbox on this machine: each feature available / applied (exit 1: --secure refused)" },
 	{ "serve", cmd_serve, "serve --socket PATH [--cache DIR] [--workers-prepare N] [--workers-execute N] [--metrics ADDR]\n"
 			      "      [--insecure] [--log-level LEVEL]\n"
 			      "      run the validation host as a daemon (protocol: docs/protocol.md)" },

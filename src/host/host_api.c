@@ -56,7 +56,7 @@ void pvfhost_config_default(pvfhost_config *c)
 /* The worker program `name`: the configured path, else $PVFHOST_WORKER_DIR,
  * next to the running program, ../libexec/pvfhost from it, the installed
  * libexec directory, and the build tree. */
-static int find_worker(const char *configured, const char *name, char *out, size_t n, pvf_error *err)
+int pvf__host_find_worker(const char *configured, const char *name, char *out, size_t n, pvf_error *err)
 {
 	char exe[PATH_MAX], dir[PATH_MAX];
 	const char *cands[5];
@@ -224,9 +224,9 @@ int pvfhost_new(const pvfhost_config *c, pvfhost **ret, pvfhost_error *out_err)
 	else if (default_cache_dir(h->cache_dir, sizeof(h->cache_dir), &err) < 0)
 		goto fail;
 	h->cfg.cache_dir = h->cache_dir;
-	if (find_worker(c ? c->prepare_worker : NULL, "pvfhost-prepare-worker", h->prepare_worker,
+	if (pvf__host_find_worker(c ? c->prepare_worker : NULL, "pvfhost-prepare-worker", h->prepare_worker,
 			sizeof(h->prepare_worker), &err) < 0 ||
-	    find_worker(c ? c->execute_worker : NULL, "pvfhost-execute-worker", h->execute_worker,
+	    pvf__host_find_worker(c ? c->execute_worker : NULL, "pvfhost-execute-worker", h->execute_worker,
 			sizeof(h->execute_worker), &err) < 0)
 		goto fail;
 	memset(&po, 0, sizeof(po));

@@ -186,6 +186,10 @@ struct pvfhost {
 
 uint64_t pvf__host_now_ms(void);
 
+/* host_api.c: the worker program `name` ("pvfhost-prepare-worker"), found as
+ * docs/host.md says; `configured` first when not NULL. */
+int pvf__host_find_worker(const char *configured, const char *name, char *out, size_t n, pvf_error *err);
+
 /* host.c */
 int pvf__host_start(struct pvfhost *h, pvf_error *err);
 void pvf__host_stop(struct pvfhost *h);

@@ -85,6 +85,23 @@ check("call: a trap exits 1 with 'trap: '", r.returncode == 1 and r.stdout.start
 r = run("invoke", demo, "fib", "20")
 check("invoke: typed call", r.returncode == 0 and r.stdout.strip() == "i64:6765", r.stdout + r.stderr)
 
+# precheck through the embedded host: a verdict per exit code.
+r = run("precheck", mini, "--cache", cache)
+check("precheck: the mini adder is valid (exit 0)", r.returncode == 0 and r.stdout.strip() == "valid",
+      r.stdout + r.stderr)
+r = run("precheck", os.path.join(build, "tests", "wasm", "recursion.wasm"), "--cache", cache)
+check("precheck: no validate_block is invalid (exit 1, named rule)", r.returncode == 1 and
+      r.stdout.startswith("invalid: rule-validate-block"), r.stdout + r.stderr)
+r = run("precheck", os.path.join(build, "no-such-file.wasm"), "--cache", cache)
+check("precheck: unreadable file fails (exit 2)", r.returncode == 2 and r.stdout.startswith("failed: "), r.stdout)
+r = run("cache", "ls", "--cache", cache, "--json")
+check("cache ls --json lists the prepared artifacts", r.returncode == 0 and len(json.loads(r.stdout)) >= 1,
+      r.stdout + r.stderr)
+r = run("security", "--json")
+j = json.loads(r.stdout) if r.stdout.strip().startswith("{") else {}
+check("security: a table of features, each available/applied", r.returncode in (0, 2) and
+      any(f["name"] == "seccomp" for f in j.get("features", [])), r.stdout + r.stderr)
+
 vectors = os.path.join(corpus, "vectors", "adder.json")
 if os.path.exists(vectors):
     v = json.load(open(vectors))
