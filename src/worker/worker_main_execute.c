@@ -208,6 +208,31 @@ static int send_done(pvf__worker *w, const pvf_msg_execute_done *d, pvf_error *e
 	return r;
 }
 
+/* Reads one length-prefixed frame (prefix included in *ret) from a job's
+ * result pipe. 0: complete; -1: EOF, error or over the size limit. */
+static int read_frame(int fd, uint8_t **ret, size_t *ret_len)
+{
+	uint8_t hdr[4];
+	uint32_t len;
+	uint8_t *buf;
+
+	*ret = NULL;
+	*ret_len = 0;
+	if (pvf__read_all(fd, hdr, 4) < 0)
+		return -1;
+	len = get_le32(hdr);
+	if (len == 0 || len > PVF_PROTO_MAX_FRAME || !(buf = malloc((size_t)len + 4)))
+		return -1;
+	memcpy(buf, hdr, 4);
+	if (pvf__read_all(fd, buf + 4, len) < 0) {
+		free(buf);
+		return -1;
+	}
+	*ret = buf;
+	*ret_len = (size_t)len + 4;
+	return 0;
+}
+
 /* Serves one EXECUTE frame; -1 when the worker must stop. */
 static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len)
 {
@@ -246,9 +271,37 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 	close(s->req_wr);
 	s->req_wr = -1;
 	pid_t pid = s->pid;
+	/* The answer goes to the host as soon as a complete, well-formed
+	 * result frame has arrived; the job is reaped after that (its exit
+	 * unmaps the memory reservation, which is slow). The statistics are
+	 * then the job's own account. Anything else is judged from how the job
+	 * ended, as below. */
+	if (read_frame(s->res_rd, &res, &rlen) == 0 && pvf_proto_decode_execute_done(res + 4, rlen - 4, &d, &err) == 0 &&
+	    (d.result.ok || (d.result.code > PVF_OK && d.result.code < PVF_E__COUNT && d.result.code != PVF_E_TIMEOUT))) {
+		if (!d.result.ok) {
+			d.result.cls = (uint8_t)pvf_error_code_class((pvf_error_code)d.result.code);
+			if (d.result.code != PVF_E_TRAP || d.result.trap_kind >= PVF_TRAP__COUNT)
+				d.result.trap_kind = 0;
+		}
+		d.result.stats.wall_us = pvf__now_us() - t0;
+		int sent = send_done(w, &d, &err);
+		free(res);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		slot_close(s);
+		return sent < 0 ? -1 : 0;
+	}
+	free(res);
+	res = NULL;
+	rlen = 0;
+	memset(&d, 0, sizeof(d));
 	int rc = pvf__worker_collect_job(pid, s->res_rd, PVF_PROTO_MAX_FRAME, &res, &rlen, &overflow, &status, &ru,
 					 &err);
 	slot_close(s);
+	/* Part of the frame was consumed above: only how the job ended counts. */
+	free(res);
+	res = NULL;
+	rlen = 0;
 	if (rc < 0) {
 		pvf_proto_result_from_error(&d.result, &err, 0);
 		return send_done(w, &d, &err) < 0 ? -1 : 0;
