@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Preparation cost per stage on the corpus runtimes, for each compiler
 # configuration given (default: gcc and clang at -O0/-O1/-O2). Runs one
-# preparation at a time (they use one core each). Appends dated rows to
-# docs/performance.md.
+# preparation at a time, each as one translation unit on one core unless
+# BENCH_JOBS=N. Appends dated rows to docs/performance.md.
 set -euo pipefail
 build=${1:-build}
 shift || true
@@ -11,6 +11,8 @@ configs=("$@")
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${PVFHOST_CORPUS:-$root/../shared/corpus}
 blobs=${BENCH_BLOBS:-"adder cumulus-shell polkadot-coretime"}
+# Parallel compiler processes per preparation (1: one translation unit).
+jobs=${BENCH_JOBS:-1}
 pvfhost="$build/src/cli/pvfhost"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvfhost-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -23,7 +25,7 @@ for blob in $blobs; do
   for cfg in "${configs[@]}"; do
     cc=${cfg%%:*}; opt=${cfg#*:}
     start=$(date +%s.%N)
-    out=$("$pvfhost" prepare "$corpus/pvf/$blob.compressed.wasm" -o "$work/a.art" --cc "$cc" "$opt")
+    out=$("$pvfhost" prepare "$corpus/pvf/$blob.compressed.wasm" -o "$work/a.art" --cc "$cc" "$opt" --jobs "$jobs")
     end=$(date +%s.%N)
     total=$(python3 -c "print('%.2f' % ($end - $start))")
     echo "$blob $cfg (total ${total} s):"; echo "$out"
@@ -40,7 +42,8 @@ print(f"{float(t[0]):.2f} s / {float(t[1]):.2f} s / {float(t[2]):.0f} MiB | {flo
 PY
 )
     row=${row/FRAME/${total} s |}
-    rows+="| $date | $cores | $blob | $cfg | $row |"$'\n'
+    label=$cfg; [ "$jobs" = 1 ] || label="$cfg, $jobs jobs"
+    rows+="| $date | $cores | $blob | $label | $row |"$'\n'
     rm -f "$work/a.art"
   done
 done

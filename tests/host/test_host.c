@@ -726,6 +726,57 @@ static void test_free_under_load(void **state)
 	assert_int_equal(part_files(cache), 0);
 }
 
+/* Prepare slots: normal and background preparations use at most the soft
+ * cap (1) of workers; a critical one (an approval waits) may use the hard
+ * cap (2). Distinct artifacts come from distinct heap maxima. */
+static void test_prepare_soft_and_hard_cap(void **state)
+{
+	char cache[300];
+	pvfhost_executor_params ep[4];
+	pvfhost_metrics m;
+	pvfhost_error err;
+	done_log l;
+	uint64_t most = 0;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	for (int i = 0; i < 4; i++) {
+		pvfhost_executor_params_default(&ep[i]);
+		ep[i].max_memory_pages = 200 + (uint32_t)i;
+	}
+	/* Two background preparations: one at a time. */
+	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, &ep[0], &err), 0);
+	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, &ep[1], &err), 0);
+	for (int w = 0; w < 60000; w += 5) {
+		pvfhost_metrics_snapshot(h, &m);
+		if (m.prepare_running > most)
+			most = m.prepare_running;
+		if (m.preparations >= 2)
+			break;
+		usleep(5000);
+	}
+	assert_int_equal(m.preparations, 2);
+	assert_int_equal(most, 1);
+	/* A background one and a critical one: both at once. */
+	log_init(&l);
+	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, &ep[2], &err), 0);
+	submit_spin(h, &l, 0, PVFHOST_PRIO_APPROVAL, 0, &ep[3]);
+	most = 0;
+	for (int w = 0; w < 60000 && l.n < 1; w += 5) {
+		pvfhost_metrics_snapshot(h, &m);
+		if (m.prepare_running > most)
+			most = m.prepare_running;
+		usleep(5000);
+	}
+	wait_done(&l, 1, 60);
+	assert_int_equal(l.status[0], 0);
+	fprintf(stderr, "# prepare slots: background alone 1 at a time; with a critical one %llu at once\n",
+		(unsigned long long)most);
+	assert_int_equal(most, 2);
+	pvfhost_free(h);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -766,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_retry_approval_not_backing),
 		cmocka_unit_test(test_deterministic_failure_remembered),
 		cmocka_unit_test(test_free_under_load),
+		cmocka_unit_test(test_prepare_soft_and_hard_cap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
