@@ -607,8 +607,6 @@ static job *exec_pick(struct pvfhost *h, exec_slot *s, uint64_t now)
 			break;
 		}
 	}
-	/* Another idle slot already holding the first job's artifact should
-	 * take it; this one takes it only if none does. */
 	execq_remove(h, pick);
 	pvf_exec_fairness_mark(&h->fair, p);
 	pick->state = JOB_RUNNING;
