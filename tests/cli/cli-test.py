@@ -114,6 +114,16 @@ if os.path.exists(vectors):
         else:
             check(f"mini adder vs adder vector {c.get('name')} (trap)", r.returncode == 1 and
                   r.stdout.startswith("invalid: ") and "StateMismatch" in r.stdout, r.stdout)
+    # The real adder PVF (compressed blob) through the host's sandboxed workers.
+    adder = os.path.join(corpus, "pvf", "adder.compressed.wasm")
+    for c in cases:
+        r = run("validate", "--code", adder, "--params-hex", c["params_hex"], "--cache", cache)
+        if c.get("expected_result_hex"):
+            check(f"adder PVF through the host, vector {c.get('name')}", r.returncode == 0 and
+                  r.stdout.strip() == c["expected_result_hex"].lower().removeprefix("0x"), r.stdout + r.stderr)
+        else:
+            check(f"adder PVF through the host, vector {c.get('name')} (trap)", r.returncode == 1 and
+                  r.stdout.startswith("invalid: "), r.stdout)
 elif os.environ.get("CI") == "true":
     check("corpus present (CI=true)", False, vectors)
 else:
