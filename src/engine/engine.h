@@ -32,14 +32,6 @@
 #define PVF_DEFAULT_CALL_DEPTH 16384u        /* deterministic wasm call-depth limit */
 #define PVF_DEFAULT_NATIVE_STACK_MAX (256u << 20)
 
-/* Generated code runs on a thread of its own with the stack the artifact
- * needs: by default a new thread per run. With `on`, one thread is kept
- * between runs (and replaced by a bigger one when a run needs more stack);
- * for a process that makes several runs in a row, e.g. an execute job
- * (instantiate, allocate the input, call). Off again joins it. Not for a
- * process that forks afterwards: the thread does not survive fork. */
-void pvf_engine_keep_thread(bool on);
-
 /* Trap kinds: what stopped the wasm code. */
 typedef enum pvf_trap_kind {
 	PVF_TRAP_NONE = 0,

@@ -18,8 +18,7 @@
  *      whole when freed;
  *   5. tables;
  *   6. pvf__rt_run: runs code on a thread with a stack big enough for the
- *      artifact's deterministic call-depth limit: a new thread per run, or,
- *      once pvf_engine_keep_thread(true) was called, one kept thread.
+ *      artifact's deterministic call-depth limit.
  *
  * Allocation failures inside instantiation or execution become a
  * PVF_TRAP_RESOURCE trap: every entry into generated code runs under
@@ -511,92 +510,6 @@ static void *run_thread(void *p)
 	return NULL;
 }
 
-/* The kept execution thread (pvf_engine_keep_thread): one per process,
- * parked between runs, replaced by a bigger one when a run needs more
- * stack. Saves the thread creation (stack mmap, clone, join) per run. */
-static struct {
-	bool enabled;
-	bool alive;
-	bool quit;
-	size_t stack;
-	pthread_t th;
-	run_ctx *job;
-	bool done;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-} g_ex = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-
-static void *executor_main(void *p)
-{
-	(void)p;
-	pthread_mutex_lock(&g_ex.mu);
-	for (;;) {
-		while (!g_ex.job && !g_ex.quit)
-			pthread_cond_wait(&g_ex.cv, &g_ex.mu);
-		if (g_ex.quit)
-			break;
-		run_ctx *r = g_ex.job;
-		pthread_mutex_unlock(&g_ex.mu);
-		run_guarded(r);
-		pthread_mutex_lock(&g_ex.mu);
-		g_ex.job = NULL;
-		g_ex.done = true;
-		pthread_cond_broadcast(&g_ex.cv);
-	}
-	pthread_mutex_unlock(&g_ex.mu);
-	return NULL;
-}
-
-static void executor_stop(void)
-{
-	if (!g_ex.alive)
-		return;
-	pthread_mutex_lock(&g_ex.mu);
-	g_ex.quit = true;
-	pthread_cond_broadcast(&g_ex.cv);
-	pthread_mutex_unlock(&g_ex.mu);
-	pthread_join(g_ex.th, NULL);
-	g_ex.alive = false;
-	g_ex.quit = false;
-}
-
-void pvf_engine_keep_thread(bool on)
-{
-	if (!on)
-		executor_stop();
-	g_ex.enabled = on;
-}
-
-/* Runs r on the kept thread (started, or restarted bigger, as needed). */
-static int executor_run(size_t stack_size, run_ctx *r)
-{
-	if (!g_ex.alive || g_ex.stack < stack_size) {
-		pthread_attr_t attr;
-		int e;
-
-		executor_stop();
-		e = pthread_attr_init(&attr);
-		if (e)
-			return -e;
-		e = pthread_attr_setstacksize(&attr, stack_size);
-		if (!e)
-			e = pthread_create(&g_ex.th, &attr, executor_main, NULL);
-		pthread_attr_destroy(&attr);
-		if (e)
-			return e == EAGAIN ? -EAGAIN : -e;
-		g_ex.alive = true;
-		g_ex.stack = stack_size;
-	}
-	pthread_mutex_lock(&g_ex.mu);
-	g_ex.done = false;
-	g_ex.job = r;
-	pthread_cond_broadcast(&g_ex.cv);
-	while (!g_ex.done)
-		pthread_cond_wait(&g_ex.cv, &g_ex.mu);
-	pthread_mutex_unlock(&g_ex.mu);
-	return 0;
-}
-
 int pvf__rt_run(size_t stack_size, void (*fn)(void *), void *arg, pvf_trap *trap)
 {
 	run_ctx r = { .fn = fn, .arg = arg };
@@ -616,22 +529,16 @@ int pvf__rt_run(size_t stack_size, void (*fn)(void *), void *arg, pvf_trap *trap
 	if (stack_size < (1u << 20))
 		stack_size = 1u << 20;
 	stack_size = (stack_size + 65535u) & ~(size_t)65535u;
-	if (g_ex.enabled) {
-		e = executor_run(stack_size, &r);
-		if (e < 0)
-			return e;
-	} else {
-		e = pthread_attr_init(&attr);
-		if (e)
-			return -e;
-		e = pthread_attr_setstacksize(&attr, stack_size);
-		if (!e)
-			e = pthread_create(&th, &attr, run_thread, &r);
-		pthread_attr_destroy(&attr);
-		if (e)
-			return e == EAGAIN ? -EAGAIN : -e;
-		pthread_join(th, NULL);
-	}
+	e = pthread_attr_init(&attr);
+	if (e)
+		return -e;
+	e = pthread_attr_setstacksize(&attr, stack_size);
+	if (!e)
+		e = pthread_create(&th, &attr, run_thread, &r);
+	pthread_attr_destroy(&attr);
+	if (e)
+		return e == EAGAIN ? -EAGAIN : -e;
+	pthread_join(th, NULL);
 	if (r.code == 0)
 		return 0;
 	if (trap) {

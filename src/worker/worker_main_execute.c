@@ -97,9 +97,6 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	rq.max_pages = w->hello.max_memory_pages;
 	rq.log_sink = job_log;
 	pvf_error_clear(&setup_err);
-	/* Instantiation, the input's allocation and the call run on one kept
-	 * thread instead of a new thread each (the job is single-purpose). */
-	pvf_engine_keep_thread(true);
 	if (pvf_exec_instance_new(g_art, &rq, &ei, &setup_err) < 0)
 		ei = NULL;
 
