@@ -338,14 +338,25 @@ static void cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t un
 static prep *prep_pick(struct pvfhost *h, prep_slot *s)
 {
 	prep *best = NULL, **bestp = NULL;
+	bool soft = (uint32_t)s->idx < h->cfg.prepare_workers_soft;
+	bool extra_idle = false;
 
-	for (prep **pp = &h->prepq; *pp; pp = &(*pp)->next) {
-		prep *p = *pp;
-		if ((uint32_t)s->idx >= h->cfg.prepare_workers_soft && p->prio != PREP_CRITICAL)
-			continue;
-		if (!best || p->prio < best->prio) {
-			best = p;
-			bestp = pp;
+	/* A slot within the soft cap leaves critical work to an idle slot
+	 * above it when it has other work to do, so both run. */
+	for (uint32_t i = h->cfg.prepare_workers_soft; soft && i < h->npslots; i++)
+		if (!h->pslots[i].cur)
+			extra_idle = true;
+	for (int pass = 0; pass < 2 && !best; pass++) {
+		for (prep **pp = &h->prepq; *pp; pp = &(*pp)->next) {
+			prep *p = *pp;
+			if (!soft && p->prio != PREP_CRITICAL)
+				continue;
+			if (pass == 0 && soft && extra_idle && p->prio == PREP_CRITICAL)
+				continue;
+			if (!best || p->prio < best->prio) {
+				best = p;
+				bestp = pp;
+			}
 		}
 	}
 	if (best) {

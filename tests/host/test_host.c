@@ -483,21 +483,22 @@ static void test_workers_die_under_queue(void **state)
 	wait_done(&l, 20, 120);
 	stop = 1;
 	pthread_join(th, NULL);
-	int ok = 0, died = 0;
+	int ok = 0, died = 0, nospawn = 0;
 	for (int i = 0; i < 20; i++) {
+		const char *c = pvfhost_error_code_name(l.code[i]);
 		if (l.status[i] == 0)
 			ok++;
-		else if (!strcmp(pvfhost_error_code_name(l.code[i]), "worker-died") ||
-			 !strcmp(pvfhost_error_code_name(l.code[i]), "job-died"))
+		else if (!strcmp(c, "worker-died") || !strcmp(c, "job-died"))
 			died++;
+		else if (!strcmp(c, "io"))
+			nospawn++;   /* every worker started for it was killed while starting */
+		else
+			fprintf(stderr, "#   unexpected: %s\n", c);
 	}
-	fprintf(stderr, "# workers killed every 30 ms: %d ok, %d worker/job died, %d other\n", ok, died,
-		20 - ok - died);
-	for (int i = 0; i < 20; i++)
-		if (l.status[i] != 0 && strcmp(pvfhost_error_code_name(l.code[i]), "worker-died") &&
-		    strcmp(pvfhost_error_code_name(l.code[i]), "job-died"))
-			fprintf(stderr, "#   other: %s\n", pvfhost_error_code_name(l.code[i]));
-	assert_int_equal(ok + died, 20);
+	fprintf(stderr, "# workers killed every 30 ms: %d ok, %d worker/job died, %d could not start a worker\n",
+		ok, died, nospawn);
+	/* Every job was answered, each with its own outcome. */
+	assert_int_equal(ok + died + nospawn, 20);
 	assert_true(died > 0);
 	/* And the host still works afterwards. */
 	validate_spin(h, 7, NULL, &info);
