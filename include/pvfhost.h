@@ -115,6 +115,11 @@ typedef struct pvfhost_config {
 	const char *precheck_cc;
 	const char *precheck_opt_level;
 	bool precheck_same_toolchain;
+	/* Validations whose optimised artifact is not ready yet run on the
+	 * pre-check tier's artifact when there is one; a time-out there is not
+	 * a verdict (the validation runs again on the optimised artifact).
+	 * true: always wait for the optimised artifact. */
+	bool no_fast_execution;
 	uint32_t compile_jobs;           /* parallel compiler processes per preparation; 0: all CPUs */
 	int log_fd;                      /* structured log lines go here; -1: nowhere; default 2 */
 	int log_level;                   /* 0 error, 1 warn, 2 info, 3 debug; default 1 */
@@ -181,6 +186,7 @@ typedef struct pvfhost_result {
 	uint64_t job_id;
 	uint32_t attempts;               /* executions tried (retries included) */
 	bool prepared;                   /* this request waited for a preparation */
+	bool fast_tier;                  /* the answer came from the pre-check tier's artifact */
 	uint64_t queue_us;               /* submission -> execution start (preparation included) */
 	uint64_t execute_us;             /* the last attempt, as the host saw it */
 	uint64_t cpu_us;                 /* the last attempt's job CPU time */

@@ -121,6 +121,9 @@ int cli_host_new(const cli_host_opts *o, pvfhost **ret, pvf_error *err)
 	c.cc = o->cc;
 	c.opt_level = o->opt_level;
 	c.execute_workers = 1;
+	/* One command, one answer: wait for the optimised artifact rather than
+	 * start it in the background and kill it when the command exits. */
+	c.no_fast_execution = true;
 	c.prepare_workers_soft = 1;
 	c.prepare_workers_hard = 1;
 	if (pvfhost_new(&c, ret, &he) < 0)

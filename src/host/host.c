@@ -252,11 +252,25 @@ static void finish_code(struct pvfhost *h, job *j, pvf_error_code code, const ch
 	pvf__host_finish(h, j, &e, NULL, 0);
 }
 
+/* Lock held: whether `j` can run on the pre-check tier's artifact. */
+static bool fast_available(struct pvfhost *h, job *j)
+{
+	art *a = j->a;
+
+	if (!h->pc_store || h->cfg.no_fast_execution || j->no_fast || (a->state == ART_FAILED && a->fail_det))
+		return false;
+	if (!a->precheck_ok && pvf_store_lookup(h->pc_store, &a->key) == 1)
+		a->precheck_ok = true;
+	return a->precheck_ok;
+}
+
 /* Lock held: what to do with a job whose artifact is `a`, now. */
 static void route(struct pvfhost *h, job *j)
 {
 	art *a = j->a;
 	pvf_error e;
+
+	j->fast = false;
 
 	if (a->state == ART_NEW && pvf_store_lookup(h->store, &a->key) == 1)
 		a->state = ART_READY;   /* prepared by an earlier run */
@@ -268,6 +282,22 @@ static void route(struct pvfhost *h, job *j)
 		}
 		pvf_log(PVF_LOG_WARN, "host", "event=artifact-missing msg=\"re-preparing\"");
 		a->state = ART_NEW;
+	}
+	if (fast_available(h, j)) {
+		/* Run on the pre-check tier's artifact now; the optimised one
+		 * is (still, or again) prepared for the next validations. */
+		uint64_t now = pvf__host_now_ms();
+		if (a->state == ART_NEW ||
+		    (a->state == ART_FAILED && !a->fail_det && a->failures <= h->cfg.prepare_retries &&
+		     now - a->fail_at_ms >= h->cfg.prepare_retry_cooldown_ms)) {
+			if (a->state == ART_FAILED)
+				a->state = ART_NEW;
+			if (pvf__host_want_prep(h, a, PREP_NORMAL, j->code, j->code_len, &j->ep, &e) < 0)
+				pvf_log(PVF_LOG_WARN, "host", "event=queue-failed msg=\"%s\"", e.msg);
+		}
+		j->fast = true;
+		execq_push(h, j);
+		return;
 	}
 	if (a->state == ART_FAILED) {
 		uint64_t now = pvf__host_now_ms();
@@ -613,7 +643,7 @@ static job *exec_pick(struct pvfhost *h, exec_slot *s, uint64_t now)
 			continue;
 		if (!pick)
 			pick = j;
-		if (s->has_key && !memcmp(&j->a->key, &s->key, sizeof(s->key))) {
+		if (s->has_key && s->fast == j->fast && !memcmp(&j->a->key, &s->key, sizeof(s->key))) {
 			pick = j;
 			break;
 		}
@@ -638,17 +668,18 @@ static void exec_drop_worker(struct pvfhost *h, exec_slot *s, bool died)
 
 /* Spawns a worker for `key` in the slot's directory (the artifact is
  * hard-linked in: the worker may read only its own directory). */
-static int exec_ensure_worker(struct pvfhost *h, exec_slot *s, const pvf_store_key *key, pvf_error *err)
+static int exec_ensure_worker(struct pvfhost *h, exec_slot *s, const pvf_store_key *key, bool fast,
+			      pvf_error *err)
 {
 	char src[4096], dst[4200];
 	pvf_worker_opts o;
 
-	if (s->w && pvf_worker_alive(s->w) && s->has_key && !memcmp(&s->key, key, sizeof(*key)))
+	if (s->w && pvf_worker_alive(s->w) && s->has_key && s->fast == fast && !memcmp(&s->key, key, sizeof(*key)))
 		return 0;
 	exec_drop_worker(h, s, s->w && !pvf_worker_alive(s->w));
 	if (!s->dir[0] && pvf_store_worker_dir(h->store, "execute", s->dir, sizeof(s->dir), err) < 0)
 		return -1;
-	pvf_store_path(h->store, key, src, sizeof(src));
+	pvf_store_path(fast ? h->pc_store : h->store, key, src, sizeof(src));
 	snprintf(dst, sizeof(dst), "%s/" EXEC_ARTIFACT_NAME, s->dir);
 	unlink(dst);
 	if (link(src, dst) < 0)
@@ -669,6 +700,7 @@ static int exec_ensure_worker(struct pvfhost *h, exec_slot *s, const pvf_store_k
 	}
 	pvf_metric_add(h->m.spawns[1], 1);
 	s->key = *key;
+	s->fast = fast;
 	s->has_key = true;
 	return 0;
 }
@@ -740,7 +772,18 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	/* Checksum before every execution: cheap when the file is unchanged
 	 * since it was verified, a full verification otherwise. */
 	pthread_mutex_lock(&h->mu);
-	bool good = pvf_store_lookup(h->store, &key) == 1;
+	bool fast = j->fast;
+	bool good = pvf_store_lookup(fast ? h->pc_store : h->store, &key) == 1;
+	if (!good && fast) {
+		/* The pre-check tier's artifact is gone: wait for the optimised. */
+		j->a->precheck_ok = false;
+		j->no_fast = true;
+		pvf_metric_gauge_add(h->m.exec_running, -1);
+		s->cur = NULL;
+		route(h, j);
+		pthread_mutex_unlock(&h->mu);
+		return;
+	}
 	if (!good) {
 		pvf_log(PVF_LOG_WARN, "execute", "event=artifact-bad job=%llu msg=\"missing or corrupt: re-preparing\"",
 			(unsigned long long)j->id);
@@ -757,7 +800,7 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	}
 	pthread_mutex_unlock(&h->mu);
 
-	rc = exec_ensure_worker(h, s, &key, &err);
+	rc = exec_ensure_worker(h, s, &key, fast, &err);
 	bool rc_spawn = rc < 0;
 	if (rc == 0) {
 		memset(&m, 0, sizeof(m));
@@ -796,7 +839,23 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	s->cur = NULL;
 	if (rc == 0) {
 		pvf_metric_observe(h->m.exec_secs, (double)rep.host_wall_us / 1e6);
+		j->res.fast_tier = fast;
 		pvf__host_finish(h, j, NULL, rep.output, rep.output_len);
+	} else if (fast && !j->cancelled && !h->stopping &&
+		   (rep.outcome == PVF_WORKER_TIMEOUT || err.code == PVF_E_TIMEOUT || is_artifact_error(err.code))) {
+		/* A time-out on the slower tier is no verdict; nor is a bad
+		 * pre-check tier artifact: run again on the optimised one. */
+		pvf_log(PVF_LOG_INFO, "execute", "event=rerun-optimised job=%llu error=%s",
+			(unsigned long long)j->id, pvf_error_code_name(err.code));
+		if (is_artifact_error(err.code)) {
+			pvf_store_remove(h->pc_store, &key);
+			j->a->precheck_ok = false;
+		}
+		pthread_mutex_unlock(&h->mu);
+		exec_drop_worker(h, s, rep.outcome == PVF_WORKER_TIMEOUT);
+		pthread_mutex_lock(&h->mu);
+		j->no_fast = true;
+		route(h, j);
 	} else {
 		bool dead = s->w && !pvf_worker_alive(s->w);
 		switch (rep.outcome) {

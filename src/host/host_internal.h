@@ -102,6 +102,8 @@ typedef struct job {
 	uint32_t retried;
 	uint32_t spawn_failures;   /* worker could not be started for it */
 	bool cancelled;
+	bool fast;                /* to run on the pre-check tier's artifact */
+	bool no_fast;             /* never (again) on the pre-check tier */
 	pid_t worker_pid;         /* running: the worker's process group */
 	pvfhost_done_fn done;
 	void *ctx;
@@ -120,6 +122,7 @@ typedef struct exec_slot {
 	pvf_worker *w;
 	bool has_key;
 	pvf_store_key key;        /* the artifact the worker loaded */
+	bool fast;                /* ... from the pre-check tier's store */
 	char dir[4096];
 	job *cur;
 } exec_slot;

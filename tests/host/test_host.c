@@ -778,6 +778,65 @@ static void test_prepare_soft_and_hard_cap(void **state)
 	pvfhost_free(h);
 }
 
+/* After a pre-check, validations run on the pre-check tier's artifact
+ * until the optimised one is ready; a time-out there is no verdict: the
+ * validation runs again on the optimised artifact. */
+static void test_fast_tier(void **state)
+{
+	char cache[300];
+	pvfhost_error err;
+	pvfhost_result info;
+	pvfhost_config c;
+	pvfhost *h = NULL;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost_config_default(&c);
+	c.cache_dir = cache;
+	c.prepare_worker = PREPARE_WORKER;
+	c.execute_worker = EXECUTE_WORKER;
+	c.prepare_workers_soft = c.prepare_workers_hard = 1;   /* optimised after the pre-check */
+	c.execute_workers = 1;
+	c.no_sandbox = getenv("PVFHOST_TEST_NO_SANDBOX") != NULL;
+	c.log_fd = getenv("PVFHOST_TEST_LOG") ? 2 : -1;
+	c.opt_level = "-O2";
+	if (pvfhost_new(&c, &h, &err) < 0)
+		fail_msg("pvfhost_new: %s", err.msg);
+	assert_int_equal(pvfhost_precheck(h, g_spin, g_spin_len, NULL, &err), PVFHOST_PRECHECK_VALID);
+	validate_spin(h, 3, NULL, &info);
+	assert_true(info.fast_tier);
+	assert_false(info.prepared);
+	for (int w = 0; w < 60000 && artifacts(cache, NULL, 0) < 1; w += 20)
+		usleep(20000);
+	assert_int_equal(artifacts(cache, NULL, 0), 1);
+	validate_spin(h, 4, NULL, &info);
+	assert_false(info.fast_tier);
+
+	/* Endless code: times out on the pre-check tier, then again on the
+	 * optimised artifact, which gives the verdict. */
+	size_t loop_len;
+	uint8_t *loop = slurp("worker_loop.wasm", &loop_len);
+	pvfhost_executor_params ep;
+	pvfhost_executor_params_default(&ep);
+	ep.exec_timeout_backing_ms = 300;
+	ep.exec_timeout_approval_ms = 600;
+	assert_int_equal(pvfhost_precheck(h, loop, loop_len, &ep, &err), PVFHOST_PRECHECK_VALID);
+	pvfhost_validate_req r;
+	memset(&r, 0, sizeof(r));
+	r.code = loop;
+	r.code_len = loop_len;
+	r.exec_params = &ep;
+	uint8_t *out = NULL;
+	size_t len;
+	assert_int_equal(pvfhost_validate(h, &r, &out, &len, &info, &err), -1);
+	assert_string_equal(pvfhost_error_code_name(err.code), "timeout");
+	assert_int_equal(err.cls, PVFHOST_CLASS_DETERMINISTIC);
+	assert_int_equal(info.attempts, 2);
+	assert_false(info.fast_tier);
+	free(loop);
+	pvfhost_free(h);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -819,6 +878,7 @@ int main(void)
 		cmocka_unit_test(test_deterministic_failure_remembered),
 		cmocka_unit_test(test_free_under_load),
 		cmocka_unit_test(test_prepare_soft_and_hard_cap),
+		cmocka_unit_test(test_fast_tier),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
