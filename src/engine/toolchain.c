@@ -91,6 +91,7 @@ int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_err
 		if (add_flag(tc, rt_flags[i], err) < 0)
 			goto fail;
 	if (add_flag(tc, "-fno-optimize-sibling-calls", err) < 0 || add_flag(tc, "-frounding-math", err) < 0 ||
+	    add_flag(tc, "-ffp-contract=off", err) < 0 ||
 	    (!tc->cc_is_clang && add_flag(tc, "-fsignaling-nans", err) < 0) || add_flag(tc, "-fPIC", err) < 0 ||
 	    add_flag(tc, "-fvisibility=hidden", err) < 0 || add_flag(tc, "-fno-strict-aliasing", err) < 0 ||
 	    add_flag(tc, "-DNDEBUG", err) < 0 || add_flag(tc, "-w", err) < 0)
