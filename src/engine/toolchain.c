@@ -92,7 +92,12 @@ int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_err
 			goto fail;
 	if (add_flag(tc, "-fno-optimize-sibling-calls", err) < 0 || add_flag(tc, "-frounding-math", err) < 0 ||
 	    add_flag(tc, "-ffp-contract=off", err) < 0 ||
-	    (!tc->cc_is_clang && add_flag(tc, "-fsignaling-nans", err) < 0) || add_flag(tc, "-fPIC", err) < 0 ||
+	    (!tc->cc_is_clang && add_flag(tc, "-fsignaling-nans", err) < 0) ||
+	    /* Else clang folds arithmetic on a constant signalling NaN without
+	     * quieting it (0x7fa00000 + 1 -> 0x7fa00000; the hardware, gcc and
+	     * wasm give 0x7fe00000). */
+	    (tc->cc_is_clang && add_flag(tc, "-ffp-exception-behavior=strict", err) < 0) ||
+	    add_flag(tc, "-fPIC", err) < 0 ||
 	    add_flag(tc, "-fvisibility=hidden", err) < 0 || add_flag(tc, "-fno-strict-aliasing", err) < 0 ||
 	    add_flag(tc, "-DNDEBUG", err) < 0 || add_flag(tc, "-w", err) < 0)
 		goto fail;

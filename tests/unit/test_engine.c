@@ -359,6 +359,52 @@ static void test_depth_deterministic(void **state)
 	assert_int_equal(seen[1], limit - 1);
 }
 
+/* NaN bits a PVF can observe are the same with gcc and clang at every
+ * level, constant operands included, and a signalling NaN operand comes out
+ * quiet (wasm: an arithmetic NaN has the quiet bit set). */
+static void test_nan_bits_deterministic(void **state)
+{
+	static const char *const ccs[] = { "gcc", "clang" };
+	static const char *const opts[] = { "-O0", "-O1", "-O2" };
+	static const struct { const char *fn; uint32_t nres; } fns[] = {
+		{ "div00", 1 }, { "sqrtm1", 1 }, { "infminf", 1 }, { "snan_add", 1 },
+		{ "snan_add64", 1 }, { "negnan_mul", 1 }, { "zero_inf", 1 }, { "demote", 1 },
+	};
+	enum { NF = sizeof(fns) / sizeof(fns[0]) };
+	uint64_t first[NF];
+
+	(void)state;
+	for (int c = 0; c < 2; c++) {
+		for (int o = 0; o < 3; o++) {
+			char *path = prepare("nan_bits", ccs[c], opts[o], 0, 0);
+			pvf_artifact *a = open_art(path);
+			pvf_instance *in = instantiate(a);
+			for (int f = 0; f < NF; f++) {
+				pvf_error err;
+				pvf_trap trap;
+				uint64_t res[1] = { 0 };
+				if (pvf_instance_call(in, fns[f].fn, NULL, 0, res, 1, &trap, &err) < 0)
+					fail_msg("%s: %s", fns[f].fn, err.msg);
+				if (c == 0 && o == 0)
+					first[f] = res[0];
+				else if (res[0] != first[f])
+					fail_msg("%s %s %s: 0x%llx, gcc -O0 gave 0x%llx", ccs[c], opts[o], fns[f].fn,
+						 (unsigned long long)res[0], (unsigned long long)first[f]);
+			}
+			pvf_instance_free(in);
+			pvf_artifact_close(a);
+			unlink(path);
+			free(path);
+		}
+	}
+	/* The signalling NaNs were quieted (quiet bit: f32 0x00400000, f64
+	 * 0x0008000000000000), payloads kept. */
+	assert_true((uint32_t)first[3] & 0x00400000u);
+	assert_int_equal((uint32_t)first[3] & 0x7fffffu, 0x600000u);
+	assert_true(first[4] & 0x0008000000000000ull);
+	assert_true((uint32_t)first[7] & 0x00400000u);
+}
+
 /* Memory is capped by the configured page maximum, not only the module's. */
 static void test_memory_cap(void **state)
 {
@@ -497,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_instance_cycles),
 		cmocka_unit_test(test_artifact_verification),
 		cmocka_unit_test(test_depth_deterministic),
+		cmocka_unit_test(test_nan_bits_deterministic),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

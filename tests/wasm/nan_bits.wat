@@ -1,0 +1,14 @@
+;; nan_bits.wat — NaN results whose exact bits a PVF can observe (reinterpret):
+;; they must be the same whatever compiler and optimisation level prepared
+;; the artifact, also when the operands are constants the compiler could fold
+;; (tests/unit/test_engine.c, test_nan_bits_deterministic).
+(module
+  (func (export "div00") (result i32) (i32.reinterpret_f32 (f32.div (f32.const 0) (f32.const 0))))
+  (func (export "sqrtm1") (result i64) (i64.reinterpret_f64 (f64.sqrt (f64.const -1))))
+  (func (export "infminf") (result i64) (i64.reinterpret_f64 (f64.sub (f64.const inf) (f64.const inf))))
+  (func (export "snan_add") (result i32) (i32.reinterpret_f32 (f32.add (f32.const nan:0x200000) (f32.const 1))))
+  (func (export "snan_add64") (result i64) (i64.reinterpret_f64 (f64.add (f64.const nan:0x4000000000000) (f64.const 1))))
+  (func (export "negnan_mul") (result i32) (i32.reinterpret_f32 (f32.mul (f32.const -nan) (f32.const 2))))
+  (func (export "zero_inf") (result i32) (i32.reinterpret_f32 (f32.mul (f32.const 0) (f32.const inf))))
+  (func (export "demote") (result i32) (i32.reinterpret_f32 (f32.demote_f64 (f64.const nan:0x4000000000000))))
+)
