@@ -155,6 +155,127 @@ static const char call_indirect_patch[] =
 	"  ? *(void **)((char *)(inst) + ((off) & ~PVF_IMPORT_OFFSET)) \\\n"
 	"  : (void *)((char *)(inst) + (off)))\n\n";
 
+static const char nan_canon_defs[] =
+	"\n/* pvfhost: NaN canonicalisation. Every float arithmetic result that is a\n"
+	" * NaN becomes the canonical NaN (f32 0x7fc00000, f64 0x7ff8000000000000),\n"
+	" * as in Polkadot's executor (wasmtime with NaN canonicalisation): a NaN's\n"
+	" * bits would otherwise depend on the processor and the operands. */\n"
+	"static inline f32 pvf_canon_f32(f32 x) { return x != x ? f32_reinterpret_i32(0x7fc00000u) : x; }\n"
+	"static inline f64 pvf_canon_f64(f64 x) { return x != x ? f64_reinterpret_i64(0x7ff8000000000000ull) : x; }\n";
+
+/* The wasm2c 1.0.32 statements that compute a float arithmetic result,
+ * each on one line, into a stack variable (w2c_fN: f32, w2c_dN: f64):
+ * "V op= W;" for add, sub, mul, div, and "V = F(...);" for these. Negation,
+ * absolute value and copysign only move bits and are left alone (wasm
+ * defines their NaN bits exactly). */
+static const char *const nan_canon_calls[] = {
+	"FMIN(", "FMAX(", "wasm_sqrtf(", "wasm_sqrt(", "wasm_ceilf(", "wasm_ceil(", "wasm_floorf(", "wasm_floor(",
+	"wasm_truncf(", "wasm_trunc(", "wasm_nearbyintf(", "wasm_nearbyint(", "(f32)wasm_quiet(", "(f64)wasm_quietf(",
+};
+
+/* Length of "w2c_f123" / "w2c_d123" at p, or 0. */
+static size_t float_var(const char *p, bool *is_f64)
+{
+	size_t n = 5;
+
+	if (strncmp(p, "w2c_", 4) != 0 || (p[4] != 'f' && p[4] != 'd'))
+		return 0;
+	*is_f64 = p[4] == 'd';
+	while (p[n] >= '0' && p[n] <= '9')
+		n++;
+	return n > 5 ? n : 0;
+}
+
+/* Rewrites every float arithmetic statement of the generated code so that
+ * its result goes through pvf_canon_f32/f64. */
+static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
+{
+	const char *in = *buf;
+	size_t cap = *len + *len / 4 + 4096, o = 0, n = 0;
+	char *out = malloc(cap);
+	const char *anchor = strstr(in, "DEFINE_REINTERPRET(i64_reinterpret_f64, f64, u64)");
+
+	if (!out)
+		return pvf_error_set(err, PVF_E_NOMEM, "out of memory patching generated code");
+	if (!anchor) {
+		free(out);
+		return pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: no f64 reinterpret helper");
+	}
+	anchor = strchr(anchor, '\n');
+	/* By length: the generated file may hold NUL bytes (names in comments). */
+	const char *end = in + *len;
+	for (const char *line = in; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		size_t ll = eol ? (size_t)(eol - line) + 1 : (size_t)(end - line);
+		const char *p = line;
+		bool f64 = false;
+		size_t vn, extra = 0;
+		const char *rhs = NULL;
+		char op = 0;
+
+		while (p < line + ll && *p == ' ')
+			p++;
+		vn = (size_t)(line + ll - p) > 8 ? float_var(p, &f64) : 0;
+		if (vn && p[vn] == ' ' && strchr("+-*/", p[vn + 1]) && p[vn + 2] == '=' && p[vn + 3] == ' ') {
+			op = p[vn + 1];
+			rhs = p + vn + 4;
+		} else if (vn && !strncmp(p + vn, " = ", 3)) {
+			for (size_t k = 0; k < sizeof(nan_canon_calls) / sizeof(nan_canon_calls[0]); k++)
+				if (!strncmp(p + vn + 3, nan_canon_calls[k], strlen(nan_canon_calls[k])))
+					rhs = p + vn + 3;
+		}
+		const char *semi = rhs ? memchr(rhs, ';', (size_t)(line + ll - rhs)) : NULL;
+		if (semi && (semi[1] == '\n' || semi[1] == '\0' || semi[1] == ' '))
+			extra = 64 + vn;
+		if (o + ll + extra + sizeof(nan_canon_defs) + 1 > cap) {
+			cap = (o + ll + extra + sizeof(nan_canon_defs) + 1) * 2;
+			char *nb = realloc(out, cap);
+			if (!nb) {
+				free(out);
+				return pvf_error_set(err, PVF_E_NOMEM, "out of memory patching generated code");
+			}
+			out = nb;
+		}
+		if (extra) {
+			/* indent, V = pvf_canon_fXX(V op rhs) or (rhs-call), rest of line */
+			size_t ind = (size_t)(p - line);
+			memcpy(out + o, line, ind + vn);
+			o += ind + vn;
+			o += (size_t)sprintf(out + o, " = pvf_canon_%s(", f64 ? "f64" : "f32");
+			if (op) {
+				memcpy(out + o, p, vn);
+				o += vn;
+				o += (size_t)sprintf(out + o, " %c ", op);
+			}
+			memcpy(out + o, rhs, (size_t)(semi - rhs));
+			o += (size_t)(semi - rhs);
+			out[o++] = ')';
+			memcpy(out + o, semi, (size_t)(line + ll - semi));
+			o += (size_t)(line + ll - semi);
+			n++;
+		} else {
+			memcpy(out + o, line, ll);
+			o += ll;
+		}
+		if (anchor && line + ll == anchor + 1) {
+			memcpy(out + o, nan_canon_defs, sizeof(nan_canon_defs) - 1);
+			o += sizeof(nan_canon_defs) - 1;
+			anchor = NULL;
+		}
+		line += ll;
+	}
+	out[o] = '\0';
+	if (anchor) {
+		free(out);
+		return pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: helper anchor not at a line end");
+	}
+	free(*buf);
+	*buf = out;
+	*len = o;
+	(void)n;
+	return 0;
+}
+
 /* wasm2c 1.0.32 reports every table bounds failure and every call_indirect
  * failure with one code each; the spec distinguishes them. The prelude of
  * the generated file is fixed for a wabt version (which the toolchain id
@@ -212,6 +333,9 @@ static int patch_generated(const char *path, char **ret_buf, size_t *ret_len, pv
 		if (r < 0)
 			goto out;
 	}
+	r = canonicalize_nans(&buf, &len, err);
+	if (r < 0)
+		goto out;
 	r = write_file(path, buf, len, err);
 	if (r == 0 && ret_buf) {
 		*ret_buf = buf;

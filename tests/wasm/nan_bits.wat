@@ -1,7 +1,7 @@
 ;; nan_bits.wat — NaN results whose exact bits a PVF can observe (reinterpret):
 ;; they must be the same whatever compiler and optimisation level prepared
-;; the artifact, also when the operands are constants the compiler could fold
-;; (tests/unit/test_engine.c, test_nan_bits_deterministic).
+;; the artifact, also when the operands are constants the compiler could fold,
+;; and canonical (tests/unit/test_engine.c, test_nan_bits_deterministic).
 (module
   (func (export "div00") (result i32) (i32.reinterpret_f32 (f32.div (f32.const 0) (f32.const 0))))
   (func (export "sqrtm1") (result i64) (i64.reinterpret_f64 (f64.sqrt (f64.const -1))))
