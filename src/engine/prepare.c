@@ -159,9 +159,28 @@ static const char nan_canon_defs[] =
 	"\n/* pvfhost: NaN canonicalisation. Every float arithmetic result that is a\n"
 	" * NaN becomes the canonical NaN (f32 0x7fc00000, f64 0x7ff8000000000000),\n"
 	" * as in Polkadot's executor (wasmtime with NaN canonicalisation): a NaN's\n"
-	" * bits would otherwise depend on the processor and the operands. */\n"
-	"static inline f32 pvf_canon_f32(f32 x) { return x != x ? f32_reinterpret_i32(0x7fc00000u) : x; }\n"
-	"static inline f64 pvf_canon_f64(f64 x) { return x != x ? f64_reinterpret_i64(0x7ff8000000000000ull) : x; }\n";
+	" * bits would otherwise depend on the processor and the operands.\n"
+	" * Branch-free with SSE2 (x86-64): a NaN test and a blend per operation. */\n"
+	"#if defined(__SSE2__)\n"
+	"#include <emmintrin.h>\n"
+	"static inline __attribute__((always_inline)) f32 pvf_canon_f32(f32 x) {\n"
+	"  __m128 v = _mm_set_ss(x), m = _mm_cmpunord_ss(v, v);\n"
+	"  v = _mm_or_ps(_mm_andnot_ps(m, v), _mm_and_ps(m, _mm_castsi128_ps(_mm_cvtsi32_si128(0x7fc00000))));\n"
+	"  return _mm_cvtss_f32(v);\n"
+	"}\n"
+	"static inline __attribute__((always_inline)) f64 pvf_canon_f64(f64 x) {\n"
+	"  __m128d v = _mm_set_sd(x), m = _mm_cmpunord_sd(v, v);\n"
+	"  v = _mm_or_pd(_mm_andnot_pd(m, v), _mm_and_pd(m, _mm_castsi128_pd(_mm_cvtsi64_si128(0x7ff8000000000000ll))));\n"
+	"  return _mm_cvtsd_f64(v);\n"
+	"}\n"
+	"#else\n"
+	"static inline __attribute__((always_inline)) f32 pvf_canon_f32(f32 x) {\n"
+	"  return x != x ? f32_reinterpret_i32(0x7fc00000u) : x;\n"
+	"}\n"
+	"static inline __attribute__((always_inline)) f64 pvf_canon_f64(f64 x) {\n"
+	"  return x != x ? f64_reinterpret_i64(0x7ff8000000000000ull) : x;\n"
+	"}\n"
+	"#endif\n";
 
 /* The wasm2c 1.0.32 statements that compute a float arithmetic result,
  * each on one line, into a stack variable (w2c_fN: f32, w2c_dN: f64):
@@ -173,7 +192,8 @@ static const char *const nan_canon_calls[] = {
 	"wasm_truncf(", "wasm_trunc(", "wasm_nearbyintf(", "wasm_nearbyint(", "(f32)wasm_quiet(", "(f64)wasm_quietf(",
 };
 
-/* Length of "w2c_f123" / "w2c_d123" at p, or 0. */
+/* Length of a float stack variable at p ("w2c_f12", "w2c_d0_0": wasm2c adds
+ * "_N" suffixes in nested scopes), or 0. */
 static size_t float_var(const char *p, bool *is_f64)
 {
 	size_t n = 5;
@@ -183,15 +203,119 @@ static size_t float_var(const char *p, bool *is_f64)
 	*is_f64 = p[4] == 'd';
 	while (p[n] >= '0' && p[n] <= '9')
 		n++;
-	return n > 5 ? n : 0;
+	if (n == 5)
+		return 0;
+	while (p[n] == '_' && p[n + 1] >= '0' && p[n + 1] <= '9') {
+		n++;
+		while (p[n] >= '0' && p[n] <= '9')
+			n++;
+	}
+	return n;
+}
+
+/* One float arithmetic statement on a line: "V op= rhs;" or "V = F(...);". */
+typedef struct float_stmt {
+	const char *p;      /* start of V */
+	size_t vn;          /* length of V */
+	bool f64;
+	char op;            /* + - * / for "V op= rhs", else 0 */
+	const char *rhs;
+	const char *semi;
+} float_stmt;
+
+static bool parse_float_stmt(const char *line, size_t ll, float_stmt *st)
+{
+	const char *p = line;
+
+	memset(st, 0, sizeof(*st));
+	while (p < line + ll && *p == ' ')
+		p++;
+	if ((size_t)(line + ll - p) <= 8 || !(st->vn = float_var(p, &st->f64)))
+		return false;
+	st->p = p;
+	if (p[st->vn] == ' ' && strchr("+-*/", p[st->vn + 1]) && p[st->vn + 2] == '=' && p[st->vn + 3] == ' ') {
+		st->op = p[st->vn + 1];
+		st->rhs = p + st->vn + 4;
+	} else if (!strncmp(p + st->vn, " = ", 3)) {
+		for (size_t k = 0; k < sizeof(nan_canon_calls) / sizeof(nan_canon_calls[0]); k++)
+			if (!strncmp(p + st->vn + 3, nan_canon_calls[k], strlen(nan_canon_calls[k])))
+				st->rhs = p + st->vn + 3;
+	}
+	if (!st->rhs)
+		return false;
+	st->semi = memchr(st->rhs, ';', (size_t)(line + ll - st->rhs));
+	return st->semi && (st->semi[1] == '\n' || st->semi[1] == '\0' || st->semi[1] == ' ');
+}
+
+static bool ident_char(char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Whether the whole identifier v (length n) occurs in [a, b). */
+static bool has_var(const char *a, const char *b, const char *v, size_t n)
+{
+	for (const char *q = a; q + n <= b; q++)
+		if (!memcmp(q, v, n) && (q + n == b || !ident_char(q[n])) && (q == a || !ident_char(q[-1])))
+			return true;
+	return false;
+}
+
+/* Whether the value a float statement leaves in its variable can be left
+ * as it is: looking at the next few plain assignment lines, the first that
+ * mentions the variable is canonicalised arithmetic of the same type that
+ * reads or overwrites it, or a plain assignment that overwrites it without
+ * reading it. Anything else (a branch, a call, a store, a local.set, the end
+ * of the lookahead) keeps the test. */
+static bool canon_not_needed(const float_stmt *st, const char *from, const char *end)
+{
+	const char *line = from;
+
+	for (int k = 0; k < 8 && line < end; k++) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		size_t ll = eol ? (size_t)(eol - line) + 1 : (size_t)(end - line);
+		const char *lend = line + ll;
+		float_stmt nx;
+
+		if (parse_float_stmt(line, ll, &nx)) {
+			bool dest = nx.vn == st->vn && !memcmp(nx.p, st->p, st->vn);
+			if (nx.f64 == st->f64 && (dest || has_var(nx.rhs, nx.semi, st->p, st->vn)))
+				return true;
+			if (has_var(line, lend, st->p, st->vn))
+				return false;
+		} else {
+			/* A plain "x = ...;" statement, nothing else. */
+			const char *p = line, *eq;
+			while (p < lend && *p == ' ')
+				p++;
+			if (strncmp(p, "w2c_", 4) != 0 || !(eq = memchr(p, '=', (size_t)(lend - p))) ||
+			    eq - p < 5 || eq[-1] != ' ' || memchr(p, '{', (size_t)(lend - p)) ||
+			    memchr(p, '}', (size_t)(lend - p)) || !memchr(eq, ';', (size_t)(lend - eq)))
+				return false;
+			bool reads = has_var(eq + 1, lend, st->p, st->vn);
+			bool writes = (size_t)(eq - 1 - p) == st->vn && !memcmp(p, st->p, st->vn) && eq[1] == ' ';
+			if (reads)
+				return false;
+			if (writes)
+				return true;   /* overwritten unread: dead */
+			if (has_var(p, eq, st->p, st->vn))
+				return false;  /* e.g. a compound assignment to it */
+		}
+		line = lend;
+	}
+	return false;
 }
 
 /* Rewrites every float arithmetic statement of the generated code so that
- * its result goes through pvf_canon_f32/f64. */
+ * its result goes through pvf_canon_f32/f64 — except a result that is next
+ * used by canonicalised arithmetic (canon_not_needed): a NaN operand makes
+ * that result a NaN, canonicalised there, so the first NaN's bits can never
+ * be seen (a stack slot consumed by an operation is dead after it). This
+ * keeps the test off chains such as "a * b + c". */
 static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
 {
 	const char *in = *buf;
-	size_t cap = *len + *len / 4 + 4096, o = 0, n = 0;
+	size_t cap = *len + *len / 4 + 4096, o = 0;
 	char *out = malloc(cap);
 	const char *anchor = strstr(in, "DEFINE_REINTERPRET(i64_reinterpret_f64, f64, u64)");
 
@@ -207,26 +331,12 @@ static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
 	for (const char *line = in; line < end;) {
 		const char *eol = memchr(line, '\n', (size_t)(end - line));
 		size_t ll = eol ? (size_t)(eol - line) + 1 : (size_t)(end - line);
-		const char *p = line;
-		bool f64 = false;
-		size_t vn, extra = 0;
-		const char *rhs = NULL;
-		char op = 0;
+		float_stmt st;
+		size_t extra = 0;
 
-		while (p < line + ll && *p == ' ')
-			p++;
-		vn = (size_t)(line + ll - p) > 8 ? float_var(p, &f64) : 0;
-		if (vn && p[vn] == ' ' && strchr("+-*/", p[vn + 1]) && p[vn + 2] == '=' && p[vn + 3] == ' ') {
-			op = p[vn + 1];
-			rhs = p + vn + 4;
-		} else if (vn && !strncmp(p + vn, " = ", 3)) {
-			for (size_t k = 0; k < sizeof(nan_canon_calls) / sizeof(nan_canon_calls[0]); k++)
-				if (!strncmp(p + vn + 3, nan_canon_calls[k], strlen(nan_canon_calls[k])))
-					rhs = p + vn + 3;
+		if (parse_float_stmt(line, ll, &st)) {
+			extra = canon_not_needed(&st, line + ll, end) ? 0 : 64 + st.vn;
 		}
-		const char *semi = rhs ? memchr(rhs, ';', (size_t)(line + ll - rhs)) : NULL;
-		if (semi && (semi[1] == '\n' || semi[1] == '\0' || semi[1] == ' '))
-			extra = 64 + vn;
 		if (o + ll + extra + sizeof(nan_canon_defs) + 1 > cap) {
 			cap = (o + ll + extra + sizeof(nan_canon_defs) + 1) * 2;
 			char *nb = realloc(out, cap);
@@ -238,21 +348,20 @@ static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
 		}
 		if (extra) {
 			/* indent, V = pvf_canon_fXX(V op rhs) or (rhs-call), rest of line */
-			size_t ind = (size_t)(p - line);
-			memcpy(out + o, line, ind + vn);
-			o += ind + vn;
-			o += (size_t)sprintf(out + o, " = pvf_canon_%s(", f64 ? "f64" : "f32");
-			if (op) {
-				memcpy(out + o, p, vn);
-				o += vn;
-				o += (size_t)sprintf(out + o, " %c ", op);
+			size_t ind = (size_t)(st.p - line);
+			memcpy(out + o, line, ind + st.vn);
+			o += ind + st.vn;
+			o += (size_t)sprintf(out + o, " = pvf_canon_%s(", st.f64 ? "f64" : "f32");
+			if (st.op) {
+				memcpy(out + o, st.p, st.vn);
+				o += st.vn;
+				o += (size_t)sprintf(out + o, " %c ", st.op);
 			}
-			memcpy(out + o, rhs, (size_t)(semi - rhs));
-			o += (size_t)(semi - rhs);
+			memcpy(out + o, st.rhs, (size_t)(st.semi - st.rhs));
+			o += (size_t)(st.semi - st.rhs);
 			out[o++] = ')';
-			memcpy(out + o, semi, (size_t)(line + ll - semi));
-			o += (size_t)(line + ll - semi);
-			n++;
+			memcpy(out + o, st.semi, (size_t)(line + ll - st.semi));
+			o += (size_t)(line + ll - st.semi);
 		} else {
 			memcpy(out + o, line, ll);
 			o += ll;
@@ -272,7 +381,6 @@ static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
 	free(*buf);
 	*buf = out;
 	*len = o;
-	(void)n;
 	return 0;
 }
 

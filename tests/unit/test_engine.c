@@ -370,7 +370,7 @@ static void test_nan_bits_deterministic(void **state)
 		{ "div00", false }, { "sqrtm1", true }, { "infminf", true }, { "snan_add", false },
 		{ "snan_add64", true }, { "negnan_mul", false }, { "zero_inf", false }, { "demote", false },
 		{ "min_snan", false }, { "max_snan64", true }, { "ceil_snan", false }, { "nearest_snan64", true },
-		{ "promote_snan", true }, { "sqrt_snan", false },
+		{ "promote_snan", true }, { "sqrt_snan", false }, { "loop_nan", true }, { "block_nan32", false },
 	};
 	enum { NF = sizeof(fns) / sizeof(fns[0]) };
 	uint64_t first[NF];
