@@ -29,7 +29,7 @@ static const struct {
 	{ "security", cmd_security, "security [--secure] [--json]\n"
 				    "      the worker sandbox on this machine: each feature available / applied (exit 1: --secure refused)" },
 	{ "serve", cmd_serve, "serve --socket PATH [--cache DIR] [--workers-prepare N] [--workers-execute N] [--metrics ADDR]\n"
-			      "      [--insecure] [--log-level LEVEL]\n"
+			      "      [--insecure] [--log-level LEVEL] [--ready-fd FD]\n"
 			      "      run the validation host as a daemon (protocol: docs/protocol.md)" },
 	{ "invoke", cmd_invoke, "invoke (FILE | --artifact ARTIFACT) EXPORT [ARG...]\n"
 				"      call an export with typed arguments (exit 1: trap)" },
