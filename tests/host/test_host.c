@@ -499,7 +499,7 @@ static void test_workers_die_under_queue(void **state)
 		ok, died, nospawn);
 	/* Every job was answered, each with its own outcome. */
 	assert_int_equal(ok + died + nospawn, 20);
-	assert_true(died > 0);
+	assert_true(died + nospawn > 0);   /* the killing did hit jobs */
 	/* And the host still works afterwards. */
 	validate_spin(h, 7, NULL, &info);
 	pvfhost_free(h);
