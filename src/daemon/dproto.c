@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 /* ---- shared rules ---------------------------------------------------------- */
 
 const char *pvf_dmsg_type_name(uint8_t type)
@@ -31,48 +33,11 @@ const char *pvf_dmsg_type_name(uint8_t type)
 	}
 }
 
-/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, at most
- * U+10FFFF; NUL is refused too. */
-static bool utf8_ok(const uint8_t *s, size_t n)
+
+/* Protocol strings: strict UTF-8, and no NUL. */
+static bool dproto_str_ok(const uint8_t *s, size_t n)
 {
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (n - i - 1 < k)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += k + 1;
-	}
-	return true;
+	return !memchr(s, 0, n) && pvf_utf8_valid(s, n);
 }
 
 bool pvf_dproto_is_request(uint8_t type)
@@ -112,7 +77,7 @@ void pvf_dproto_err_from(pvf_dproto_err *d, int code, int cls, const char *msg)
 		n--;
 	memcpy(d->msg, msg, n);
 	d->msg[n] = '\0';
-	if (!utf8_ok((const uint8_t *)d->msg, n)) {
+	if (!dproto_str_ok((const uint8_t *)d->msg, n)) {
 		/* Replace anything that is not ASCII rather than send a frame
 		 * the other side must reject. */
 		for (size_t i = 0; i < n; i++)
@@ -239,7 +204,7 @@ static void bytes_(enc *e, const void *p, size_t n)
 
 static void strn_(enc *e, const char *s, size_t n, size_t max, const char *field)
 {
-	if (!e->failed && (n > max || !utf8_ok((const uint8_t *)s, n))) {
+	if (!e->failed && (n > max || !dproto_str_ok((const uint8_t *)s, n))) {
 		e->failed = 1;
 		pvf_error_set(e->err, PVF_E_USAGE, "%s: string of %zu bytes is over %zu bytes or not UTF-8", field,
 			      n, max);
@@ -574,7 +539,7 @@ static void gstr(dec *d, char *out, size_t cap, const char *field, const uint8_t
 		bad(d, "%s of %zu bytes over its limit of %zu", field, n, cap - 1);
 		return;
 	}
-	if (!utf8_ok(q, n)) {
+	if (!dproto_str_ok(q, n)) {
 		bad(d, "%s is not UTF-8 without NUL bytes", field);
 		return;
 	}

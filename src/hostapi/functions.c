@@ -37,6 +37,7 @@
 #include "blob/blob.h"
 #include "common/hex.h"
 #include "common/scale.h"
+#include "common/utf8.h"
 #include "hostapi/ecdsa.h"
 #include "hostapi/ed25519.h"
 #include "hostapi/functions.h"
@@ -168,46 +169,6 @@ static void emit_log(pvf_hostapi_ctx *c, uint32_t level, const char *target, siz
 		c->sink(c->sink_user, level, target, tlen, msg, mlen);
 }
 
-/* Rust's str::from_utf8: shortest form only, no surrogates, <= U+10FFFF. */
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t b = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (b < 0x80) {
-			i++;
-			continue;
-		}
-		if (b >= 0xc2 && b <= 0xdf) {
-			k = 1;
-			cp = b & 0x1f;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			k = 2;
-			cp = b & 0x0f;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			k = 3;
-			cp = b & 0x07;
-		} else {
-			return false;
-		}
-		if (n - i - 1 < k)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
 
 /* ---- memory access ----------------------------------------------------------------- */
 
@@ -812,7 +773,7 @@ static int hf_print_utf8(void *vs, pvf_instance *inst, const uint64_t *a, uint64
 
 	if (!d)
 		return -1;
-	if (utf8_valid(d, len))
+	if (pvf_utf8_valid(d, len))
 		emit_log(s->ctx, PVF_LOG_DEBUG, RUNTIME_TARGET, strlen(RUNTIME_TARGET), (const char *)d, len);
 	return 0;
 }
@@ -864,7 +825,7 @@ static int read_string(pvf_scale_reader *rd, const uint8_t **p, size_t *n, pvf_e
 {
 	if (pvf_scale_read_vec_u8(rd, p, n, err) < 0)
 		return -1;
-	if (!utf8_valid(*p, *n))
+	if (!pvf_utf8_valid(*p, *n))
 		return pvf_error_set(err, PVF_E_MALFORMED, "a runtime version string is not valid UTF-8");
 	return 0;
 }
@@ -1066,11 +1027,11 @@ static int hf_log(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, 
 		return host_fail(t, s, "invalid log level %u", level);
 	if (!(target = mem_fat(s, inst, a[1], &tlen, "target", t)))
 		return -1;
-	if (!utf8_valid(target, tlen))
+	if (!pvf_utf8_valid(target, tlen))
 		return host_fail(t, s, "the target is not valid UTF-8");
 	if (!(msg = mem_fat(s, inst, a[2], &mlen, "message", t)))
 		return -1;
-	if (utf8_valid(msg, mlen))
+	if (pvf_utf8_valid(msg, mlen))
 		emit_log(s->ctx, level, (const char *)target, tlen, (const char *)msg, mlen);
 	return 0;
 }

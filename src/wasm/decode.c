@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "wasm/decode_internal.h"
 
 /* Custom sections kept per module (each costs at least 2 input bytes). */
@@ -109,46 +110,6 @@ int pvf__rd_count(pvf__reader *r, uint32_t limit, size_t min_item_bytes, const c
 	return 0;
 }
 
-bool pvf__utf8_valid(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = s[i];
-		uint32_t cp;
-		size_t n;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (n > len - i - 1)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000))
-			return false; /* overlong */
-		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
 static void *alloc_array(size_t n, size_t size)
 {
 	size_t bytes;
@@ -174,7 +135,7 @@ static int read_name(pvf__reader *r, pvf_name *ret)
 
 	if (pvf__rd_u32(r, &len) < 0 || pvf__rd_bytes(r, len, &p) < 0)
 		return -1;
-	if (!pvf__utf8_valid(p, len)) {
+	if (!pvf_utf8_valid(p, len)) {
 		pvf__fail_at(r, start, PVF_E_MALFORMED, "malformed UTF-8 encoding");
 		return -1;
 	}

@@ -176,7 +176,6 @@ int pvf__rd_count(pvf__reader *r, uint32_t limit, size_t min_item_bytes, const c
 		  uint32_t *ret);
 
 /* Validates UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-bool pvf__utf8_valid(const uint8_t *s, size_t len);
 
 /* ---- opcode tables (opcodes.c) ---- */
 
