@@ -157,8 +157,10 @@ static int part_files(const char *dir)
 	return atoi(buf);
 }
 
-/* Our child processes (the workers, in their own process groups). */
-static int children(void)
+/* Live (not zombie) children of this process — the workers, each in its
+ * own process group — whose command name starts with `comm` (NULL: any).
+ * Up to `max` of their pids go to `pids`; returns how many there are. */
+static int live_children(const char *comm, pid_t *pids, int max)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -177,17 +179,26 @@ static int children(void)
 		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
 		fclose(f);
 		buf[k] = '\0';
-		char *rp = strrchr(buf, ')');
+		char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
 		char st;
 		long ppid;
-		if (rp && sscanf(rp + 2, "%c %ld", &st, &ppid) == 2 && ppid == me && st != 'Z') {
-			n++;
-			if (getenv("PVFHOST_TEST_VERBOSE"))
-				fprintf(stderr, "# child %s: %.100s\n", e->d_name, buf);
-		}
+		if (!lp || !rp || sscanf(rp + 2, "%c %ld", &st, &ppid) != 2 || ppid != me || st == 'Z')
+			continue;
+		if (comm && strncmp(lp + 1, comm, strlen(comm)) != 0)
+			continue;
+		if (n < max)
+			pids[n] = (pid_t)atoi(e->d_name);
+		n++;
+		if (getenv("PVFHOST_TEST_VERBOSE"))
+			fprintf(stderr, "# child %s: %.100s\n", e->d_name, buf);
 	}
 	closedir(d);
 	return n;
+}
+
+static int children(void)
+{
+	return live_children(NULL, NULL, 0);
 }
 
 static int children_after(int ms)
@@ -428,38 +439,10 @@ static void *killer(void *arg)
 	while (!*stop) {
 		usleep(30000);
 		/* Kill every execute worker of this process. */
-		DIR *d = opendir("/proc");
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			char path[300], comm[64] = "";
-			if (e->d_name[0] < '0' || e->d_name[0] > '9')
-				continue;
-			snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-			FILE *f = fopen(path, "r");
-			if (!f)
-				continue;
-			size_t k = fread(comm, 1, sizeof(comm) - 1, f);
-			fclose(f);
-			comm[k] = '\0';
-			if (strstr(comm, "pvfhost-execute-worker")) {
-				snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-				FILE *s = fopen(path, "r");
-				char buf[512];
-				long ppid = 0;
-				if (s) {
-					size_t n = fread(buf, 1, sizeof(buf) - 1, s);
-					buf[n] = '\0';
-					fclose(s);
-					char *rp = strrchr(buf, ')');
-					if (rp)
-						sscanf(rp + 4, "%ld", &ppid);
-				}
-				if (ppid == getpid())
-					kill(atoi(e->d_name), SIGKILL);
-			}
-		}
-		if (d)
-			closedir(d);
+		pid_t pids[16];
+		int n = live_children("pvfhost-execute", pids, 16);
+		for (int i = 0; i < n && i < 16; i++)
+			kill(pids[i], SIGKILL);
 	}
 	return NULL;
 }
@@ -608,31 +591,13 @@ static void test_retry_approval_not_backing(void **state)
 		usleep(100000);
 		int killed = 0;
 		for (int tries = 0; tries < 50 && !killed; tries++) {
-			DIR *d = opendir("/proc");
-			struct dirent *e;
-			while (d && (e = readdir(d))) {
-				char path[300], buf[512];
-				if (e->d_name[0] < '0' || e->d_name[0] > '9')
-					continue;
-				snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-				FILE *f = fopen(path, "r");
-				if (!f)
-					continue;
-				size_t k = fread(buf, 1, sizeof(buf) - 1, f);
-				fclose(f);
-				buf[k] = '\0';
-				char *rp = strrchr(buf, ')');
-				long ppid = 0;
-				if (rp && sscanf(rp + 4, "%ld", &ppid) == 1 && ppid == getpid() &&
-				    strstr(buf, "pvfhost-execut")) {
-					kill(atoi(e->d_name), SIGKILL);
-					killed = 1;
-				}
-			}
-			if (d)
-				closedir(d);
-			if (!killed)
+			pid_t pid;
+			if (live_children("pvfhost-execute", &pid, 1) > 0) {
+				kill(pid, SIGKILL);
+				killed = 1;
+			} else {
 				usleep(10000);
+			}
 		}
 		assert_true(killed);
 		wait_done(&l, 1, 120);
