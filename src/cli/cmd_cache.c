@@ -41,18 +41,6 @@ static int parse_u64(const char *s, uint64_t *ret)
 	return 0;
 }
 
-static int default_dir(char *out, size_t cap)
-{
-	const char *x = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-
-	if (x && x[0] == '/')
-		return snprintf(out, cap, "%s/pvfhost", x) < (int)cap ? 0 : -1;
-	if (home && home[0])
-		return snprintf(out, cap, "%s/.cache/pvfhost", home) < (int)cap ? 0 : -1;
-	return -1;
-}
-
 static void iso_time(int64_t t, char *out, size_t cap)
 {
 	time_t tt = (time_t)t;
@@ -150,7 +138,7 @@ int cmd_cache(int argc, char **argv)
 	else
 		return cli_usage("cache: unknown action \"%s\" (ls, verify or prune)", opname);
 	if (!dir) {
-		if (default_dir(dir_buf, sizeof(dir_buf)) < 0)
+		if (pvf_store_default_dir(dir_buf, sizeof(dir_buf)) < 0)
 			return cli_usage("cache: neither XDG_CACHE_HOME nor HOME is set: use --cache DIR");
 		dir = dir_buf;
 	}

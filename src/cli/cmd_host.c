@@ -12,6 +12,7 @@
 #include "cli/host_opts.h"
 #include "cli/progress.h"
 #include "common/hex.h"
+#include "engine/artifact_format.h"
 #include "daemon/client.h"
 #include "pvfhost.h"
 
@@ -19,43 +20,7 @@
 
 static int read_file(const char *path, uint8_t **ret, size_t *len, pvf_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!f)
-		return pvf_error_set(err, PVF_E_IO, "cannot open %s: %m", path);
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1 << 16;
-			if (cap > CLI_MAX_CODE) {
-				fclose(f);
-				free(buf);
-				return pvf_error_set(err, PVF_E_BLOB_TOO_LARGE, "%s is over %u MiB", path,
-						     CLI_MAX_CODE >> 20);
-			}
-			uint8_t *nb = realloc(buf, cap);
-			if (!nb) {
-				fclose(f);
-				free(buf);
-				return pvf_error_set(err, PVF_E_NOMEM, "out of memory reading %s", path);
-			}
-			buf = nb;
-		}
-		size_t k = fread(buf + n, 1, cap - n, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return pvf_error_set(err, PVF_E_IO, "cannot read %s", path);
-	}
-	*ret = buf;
-	*len = n;
-	return 0;
+	return pvf__read_file(path, CLI_MAX_CODE, ret, len, err);
 }
 
 int cli_host_opt(int argc, char **argv, int *i, cli_host_opts *o)

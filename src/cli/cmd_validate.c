@@ -30,6 +30,7 @@
 #include "worker/code.h"
 #include "worker/job_execute.h"
 #include "cli/host_opts.h"
+#include "host/store.h"
 
 #define CLI_MAX_PARAMS (64u << 20)
 
@@ -67,12 +68,10 @@ static int mkdir_p(const char *path)
 
 static int default_cache(char *out, size_t cap)
 {
-	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char root[1024];
 
-	if (x && *x)
-		return snprintf(out, cap, "%s/pvfhost/cli", x) < (int)cap ? 0 : -1;
-	if (home && *home)
-		return snprintf(out, cap, "%s/.cache/pvfhost/cli", home) < (int)cap ? 0 : -1;
+	if (pvf_store_default_dir(root, sizeof(root)) == 0)
+		return snprintf(out, cap, "%s/cli", root) < (int)cap ? 0 : -1;
 	return snprintf(out, cap, "/tmp/pvfhost-cache-%u/cli", (unsigned)getuid()) < (int)cap ? 0 : -1;
 }
 

@@ -107,20 +107,6 @@ int pvf__host_find_worker(const char *configured, const char *name, char *out, s
 			     "cannot find the worker program %s (set PVFHOST_WORKER_DIR or install pvfhost)", name);
 }
 
-static int default_cache_dir(char *out, size_t n, pvf_error *err)
-{
-	const char *x = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-
-	if (x && *x)
-		snprintf(out, n, "%s/pvfhost", x);
-	else if (home && *home)
-		snprintf(out, n, "%s/.cache/pvfhost", home);
-	else
-		return pvf_error_set(err, PVF_E_USAGE, "no cache directory: set XDG_CACHE_HOME or HOME, or pass one");
-	return 0;
-}
-
 static void register_metrics(struct pvfhost *h)
 {
 	static const char *pq[3] = { "priority=\"critical\"", "priority=\"normal\"", "priority=\"background\"" };
@@ -221,8 +207,10 @@ int pvfhost_new(const pvfhost_config *c, pvfhost **ret, pvfhost_error *out_err)
 
 	if (h->cfg.cache_dir)
 		snprintf(h->cache_dir, sizeof(h->cache_dir), "%s", h->cfg.cache_dir);
-	else if (default_cache_dir(h->cache_dir, sizeof(h->cache_dir), &err) < 0)
+	else if (pvf_store_default_dir(h->cache_dir, sizeof(h->cache_dir)) < 0) {
+		pvf_error_set(&err, PVF_E_USAGE, "no cache directory: set XDG_CACHE_HOME or HOME, or pass one");
 		goto fail;
+	}
 	h->cfg.cache_dir = h->cache_dir;
 	if (pvf__host_find_worker(c ? c->prepare_worker : NULL, "pvfhost-prepare-worker", h->prepare_worker,
 			sizeof(h->prepare_worker), &err) < 0 ||

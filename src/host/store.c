@@ -841,3 +841,18 @@ void pvf_store_close(pvf_store *s)
 	free(s->toolchain_id);
 	free(s);
 }
+
+int pvf_store_default_dir(char *out, size_t n)
+{
+	const char *x = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int k;
+
+	if (x && x[0] == '/')
+		k = snprintf(out, n, "%s/pvfhost", x);
+	else if (home && home[0])
+		k = snprintf(out, n, "%s/.cache/pvfhost", home);
+	else
+		return -1;
+	return k > 0 && (size_t)k < n ? 0 : -1;
+}

@@ -41,6 +41,11 @@ typedef struct pvf_store_opts {
  * first lookup), deletes partial files, corrupt artifacts of this toolchain
  * and artifacts pvfhost made with another toolchain, removes the worker
  * directories of dead hosts, and prunes if the index is over the cap. */
+/* The default cache root: $XDG_CACHE_HOME/pvfhost (when absolute, as the
+ * XDG spec requires), else $HOME/.cache/pvfhost. 0, or -1 when neither is
+ * set or the path does not fit. */
+int pvf_store_default_dir(char *out, size_t n);
+
 int pvf_store_open(const pvf_store_opts *o, pvf_store **ret, pvf_error *err);
 void pvf_store_close(pvf_store *s);
 const char *pvf_store_dir(const pvf_store *s);
