@@ -74,18 +74,10 @@ static void prep_free(prep *p)
 
 void pvf__host_update_gauges(struct pvfhost *h)
 {
-	int64_t pq[3] = { 0, 0, 0 };
-	int64_t eq[PVF_EXEC_PRIOS] = { 0 };
-
-	for (prep *p = h->prepq; p; p = p->next)
-		pq[p->prio]++;
-	for (int i = 0; i < PVF_EXEC_PRIOS; i++)
-		for (job *j = h->execq_head[i]; j; j = j->next)
-			eq[i]++;
 	for (int i = 0; i < 3; i++)
-		pvf_metric_set(h->m.prepq[i], pq[i]);
+		pvf_metric_set(h->m.prepq[i], h->nprepq[i]);
 	for (int i = 0; i < PVF_EXEC_PRIOS; i++)
-		pvf_metric_set(h->m.execq[i], eq[i]);
+		pvf_metric_set(h->m.execq[i], h->nexecq[i]);
 	pvf_metric_set(h->m.cache_bytes, (int64_t)pvf_store_bytes(h->store));
 	pvf_metric_set(h->m.cache_artifacts, (int64_t)pvf_store_count(h->store));
 }
@@ -119,6 +111,7 @@ void pvf__host_queue_prep(struct pvfhost *h, prep *p)
 		pp = &(*pp)->next;
 	p->next = NULL;
 	*pp = p;
+	h->nprepq[p->prio]++;
 	if (!p->fast) {
 		/* The pre-check tier runs beside the artifact's own preparation. */
 		p->a->prep = p;
@@ -132,8 +125,11 @@ int pvf__host_want_prep(struct pvfhost *h, art *a, prep_prio prio, const uint8_t
 			const pvfhost_executor_params *ep, pvf_error *err)
 {
 	if (a->prep) {
-		if (!a->prep->running && prio < a->prep->prio)
-			a->prep->prio = prio;  /* raise a queued one */
+		if (!a->prep->running && prio < a->prep->prio) {
+			h->nprepq[a->prep->prio]--;   /* raise a queued one */
+			h->nprepq[prio]++;
+			a->prep->prio = prio;
+		}
 		return 0;
 	}
 	prep *p = calloc(1, sizeof(*p));
@@ -155,11 +151,15 @@ int pvf__host_want_prep(struct pvfhost *h, art *a, prep_prio prio, const uint8_t
 
 static void unlink_all(struct pvfhost *h, job *j)
 {
-	for (job **pp = &h->all; *pp; pp = &(*pp)->all_next)
-		if (*pp == j) {
-			*pp = j->all_next;
-			return;
-		}
+	if (j->all_prev)
+		j->all_prev->all_next = j->all_next;
+	else if (h->all == j)
+		h->all = j->all_next;
+	if (j->all_next)
+		j->all_next->all_prev = j->all_prev;
+	j->all_next = j->all_prev = NULL;
+	if (j->deadline_ms)
+		h->ndeadline--;
 }
 
 static void execq_push(struct pvfhost *h, job *j)
@@ -168,6 +168,7 @@ static void execq_push(struct pvfhost *h, job *j)
 
 	j->state = JOB_QUEUED;
 	j->next = NULL;
+	h->nexecq[p]++;
 	if (h->execq_tail[p])
 		h->execq_tail[p]->next = j;
 	else
@@ -191,6 +192,7 @@ static void execq_remove(struct pvfhost *h, job *j)
 		if (h->execq_tail[p] == x)
 			h->execq_tail[p] = prev;
 		x->next = NULL;
+		h->nexecq[p]--;
 		return;
 	}
 }
@@ -272,15 +274,16 @@ static void route(struct pvfhost *h, job *j)
 
 	j->fast = false;
 
-	if (a->state == ART_NEW && pvf_store_lookup(h->store, &a->key) == 1)
-		a->state = ART_READY;   /* prepared by an earlier run */
-	if (a->state == ART_READY) {
+	/* Ready, or prepared by an earlier run of the host: one look at the store. */
+	if (a->state == ART_READY || a->state == ART_NEW) {
 		if (pvf_store_lookup(h->store, &a->key) == 1) {
+			a->state = ART_READY;
 			pvf_metric_add(h->m.hits, 1);
 			execq_push(h, j);
 			return;
 		}
-		pvf_log(PVF_LOG_WARN, "host", "event=artifact-missing msg=\"re-preparing\"");
+		if (a->state == ART_READY)
+			pvf_log(PVF_LOG_WARN, "host", "event=artifact-missing msg=\"re-preparing\"");
 		a->state = ART_NEW;
 	}
 	if (fast_available(h, j)) {
@@ -321,35 +324,54 @@ static void route(struct pvfhost *h, job *j)
 
 void pvf__host_submit(struct pvfhost *h, job *j)
 {
+	j->all_prev = NULL;
 	j->all_next = h->all;
+	if (h->all)
+		h->all->all_prev = j;
 	h->all = j;
+	if (j->deadline_ms) {
+		h->ndeadline++;
+		if (!h->deadline_due || j->deadline_ms < h->deadline_due)
+			h->deadline_due = j->deadline_ms;
+	}
 	route(h, j);
 	if (j->deadline_ms)
 		pthread_cond_broadcast(&h->done_cv);   /* the completer times deadlines */
 }
 
-/* Lock held: drops queued or waiting jobs whose deadline passed; returns
- * the earliest future deadline or retry time (0: none). */
+/* Lock held: drops queued or waiting jobs whose deadline passed, when the
+ * earliest one is due; returns the earliest future deadline (0: none). */
 static uint64_t sweep(struct pvfhost *h, uint64_t now)
 {
 	uint64_t next = 0;
-	job *j = h->all;
 
-	while (j) {
-		job *n = j->all_next;
-		if ((j->state == JOB_QUEUED || j->state == JOB_WAIT_PREP) && j->deadline_ms) {
-			if (now >= j->deadline_ms) {
-				finish_code(h, j, PVF_E_DEADLINE,
-					    "the job waited in the queue past its deadline of %llu ms and was dropped unrun",
-					    (unsigned long long)(j->deadline_ms - j->submit_ms));
-			} else if (!next || j->deadline_ms < next) {
-				next = j->deadline_ms;
-			}
-		}
-		if (j->state == JOB_QUEUED && j->not_before_ms > now && (!next || j->not_before_ms < next))
-			next = j->not_before_ms;
-		j = n;
+	if (!h->ndeadline)
+		return h->deadline_due = 0;
+	if (h->deadline_due && now < h->deadline_due)
+		return h->deadline_due;
+	for (job *j = h->all, *n; j; j = n) {
+		n = j->all_next;
+		if ((j->state != JOB_QUEUED && j->state != JOB_WAIT_PREP) || !j->deadline_ms)
+			continue;
+		if (now >= j->deadline_ms)
+			finish_code(h, j, PVF_E_DEADLINE,
+				    "the job waited in the queue past its deadline of %llu ms and was dropped unrun",
+				    (unsigned long long)(j->deadline_ms - j->submit_ms));
+		else if (!next || j->deadline_ms < next)
+			next = j->deadline_ms;
 	}
+	return h->deadline_due = next;
+}
+
+/* Lock held: when the earliest queued retry may run (0: none waits). */
+static uint64_t next_retry(struct pvfhost *h, uint64_t now)
+{
+	uint64_t next = 0;
+
+	for (int p = 0; p < PVF_EXEC_PRIOS; p++)
+		for (job *j = h->execq_head[p]; j; j = j->next)
+			if (j->not_before_ms > now && (!next || j->not_before_ms < next))
+				next = j->not_before_ms;
 	return next;
 }
 
@@ -392,6 +414,7 @@ static prep *prep_pick(struct pvfhost *h, prep_slot *s)
 	if (best) {
 		*bestp = best->next;
 		best->next = NULL;
+		h->nprepq[best->prio]--;
 		best->running = true;
 		pvf__host_update_gauges(h);
 	}
@@ -928,10 +951,9 @@ static void *exec_thread(void *arg)
 	pthread_mutex_lock(&h->mu);
 	while (!h->stopping) {
 		uint64_t now = pvf__host_now_ms();
-		uint64_t next = sweep(h, now);
 		job *j = exec_pick(h, s, now);
 		if (!j) {
-			cond_wait_until(&h->exec_cv, &h->mu, next);
+			cond_wait_until(&h->exec_cv, &h->mu, next_retry(h, now));
 			continue;
 		}
 		s->cur = j;
@@ -1046,6 +1068,7 @@ void pvf__host_stop(struct pvfhost *h)
 		}
 	}
 	h->prepq = NULL;
+	memset(h->nprepq, 0, sizeof(h->nprepq));
 	/* Running preparations: kill their workers. */
 	for (uint32_t i = 0; i < h->npslots; i++)
 		if (h->pslots[i].cur && h->pslots[i].w)

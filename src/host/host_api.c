@@ -334,16 +334,16 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 		fail(err, PVF_E_NOMEM, "out of memory");
 		return PVFHOST_PRECHECK_FAILED;
 	}
-	if (a->state == ART_NEW && pvf_store_lookup(h->store, &a->key) == 1)
-		a->state = ART_READY;   /* prepared by an earlier run */
 	for (;;) {
 		if (h->stopping) {
 			pthread_mutex_unlock(&h->mu);
 			fail(err, PVF_E_CANCELLED, "the host is shutting down");
 			return PVFHOST_PRECHECK_FAILED;
 		}
-		if (a->state == ART_READY) {
+		/* Ready, or prepared by an earlier run of the host. */
+		if (a->state == ART_READY || a->state == ART_NEW) {
 			if (pvf_store_lookup(h->store, &a->key) == 1) {
+				a->state = ART_READY;
 				pvf_metric_add(h->m.hits, 1);
 				pthread_mutex_unlock(&h->mu);
 				return PVFHOST_PRECHECK_VALID;
@@ -415,10 +415,8 @@ int pvfhost_heads_up(pvfhost *h, const uint8_t *code, size_t code_len, const pvf
 		pthread_mutex_unlock(&h->mu);
 		return fail(err, PVF_E_NOMEM, "out of memory");
 	}
-	if (a->state == ART_NEW && pvf_store_lookup(h->store, &a->key) == 1)
-		a->state = ART_READY;
-	if (a->state == ART_READY && pvf_store_lookup(h->store, &a->key) != 1)
-		a->state = ART_NEW;
+	if (a->state == ART_READY || a->state == ART_NEW)
+		a->state = pvf_store_lookup(h->store, &a->key) == 1 ? ART_READY : ART_NEW;
 	if (a->state == ART_FAILED && !a->fail_det && a->failures <= h->cfg.prepare_retries &&
 	    pvf__host_now_ms() - a->fail_at_ms >= h->cfg.prepare_retry_cooldown_ms)
 		a->state = ART_NEW;
@@ -638,11 +636,10 @@ void pvfhost_metrics_snapshot(pvfhost *h, pvfhost_metrics *m)
 	memset(m, 0, sizeof(*m));
 	pthread_mutex_lock(&h->mu);
 	pvf__host_update_gauges(h);
-	for (prep *p = h->prepq; p; p = p->next)
-		m->prepare_queued++;
+	for (int i = 0; i < 3; i++)
+		m->prepare_queued += h->nprepq[i];
 	for (int i = 0; i < PVF_EXEC_PRIOS; i++)
-		for (job *j = h->execq_head[i]; j; j = j->next)
-			m->execute_queued++;
+		m->execute_queued += h->nexecq[i];
 	for (uint32_t i = 0; i < h->npslots; i++) {
 		m->prepare_running += h->pslots[i].cur != NULL;
 		m->prepare_workers += h->pslots[i].w != NULL;

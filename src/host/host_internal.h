@@ -84,7 +84,8 @@ typedef enum job_state {
 
 typedef struct job {
 	struct job *next;         /* execute queue of its priority, or the done list */
-	struct job *all_next;     /* every job not yet done */
+	struct job *all_next;     /* every job not yet done (doubly linked) */
+	struct job *all_prev;
 	uint64_t id;
 	job_state state;
 	art *a;
@@ -161,6 +162,10 @@ struct pvfhost {
 	prep *prepq;              /* pending preparations (not running) */
 	job *execq_head[PVF_EXEC_PRIOS], *execq_tail[PVF_EXEC_PRIOS];
 	job *all;                 /* jobs not done */
+	uint32_t nprepq[3];       /* queued preparations by priority */
+	uint32_t nexecq[PVF_EXEC_PRIOS]; /* queued executions by priority */
+	uint32_t ndeadline;       /* live jobs with a deadline */
+	uint64_t deadline_due;    /* earliest such deadline; 0: to be found */
 	job *done_head, *done_tail;
 	pvf_exec_fairness fair;
 	uint64_t next_id;
