@@ -82,6 +82,10 @@ int cli_parse_prepare_opt(int argc, char **argv, int *i, pvf_prepare_opts *o)
 		o->jobs = (uint32_t)strtoul(argv[++*i], NULL, 10);
 		return 1;
 	}
+	if (!strcmp(a, "--chunk-cache") && *i + 1 < argc) {
+		o->chunk_cache_dir = argv[++*i];
+		return 1;
+	}
 	if (!strcmp(a, "--keep-work-dir")) {
 		o->keep_work_dir = true;
 		return 1;
@@ -122,6 +126,7 @@ int cmd_prepare(int argc, char **argv)
 	}
 	printf("artifact %s: %llu bytes of code, largest frame %u bytes, native stack %.1f MiB\n", out,
 	       (unsigned long long)s.artifact_bytes, s.max_frame_bytes, (double)s.native_stack_bytes / 1048576.0);
+	printf("compilation units: %u (%u from the chunk cache)\n", s.units, s.units_cached);
 	stage("translate", &s.translate);
 	stage("compile", &s.compile);
 	stage("link", &s.link);

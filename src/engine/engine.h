@@ -76,6 +76,11 @@ typedef struct pvf_prepare_opts {
 	uint8_t params_hash[32];     /* preparation-parameters hash to record */
 	bool has_code_hash;          /* code_hash given (e.g. of the compressed blob); */
 	uint8_t code_hash[32];       /* otherwise BLAKE2b-256 of the wasm bytes */
+	/* Directory of the compiled-chunk cache (chunk_cache.h); NULL: none.
+	 * Chunks found there are not compiled again; new ones are added. The
+	 * artifact is the same either way. Every preparation that shares the
+	 * directory trusts the others' compiler processes (docs/cache.md). */
+	const char *chunk_cache_dir;
 } pvf_prepare_opts;
 
 typedef struct pvf_stage_stats {
@@ -88,6 +93,8 @@ typedef struct pvf_prepare_stats {
 	uint32_t max_frame_bytes;    /* largest native frame of the code */
 	uint64_t native_stack_bytes; /* stack the execution needs */
 	uint64_t artifact_bytes;
+	uint32_t units;              /* compilation units: the glue + chunks (or the whole module) */
+	uint32_t units_cached;       /* of which taken from the chunk cache */
 } pvf_prepare_stats;
 
 /* Translates and compiles `wasm` (already decoded into `m`, whose rules the
@@ -100,6 +107,19 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 /* The toolchain id recorded in artifacts prepared with `opts`: wabt version,
  * compiler path and --version, flags, pvfhost version. Caller frees. */
 int pvf_engine_toolchain_id(const pvf_prepare_opts *opts, char **ret, pvf_error *err);
+
+typedef struct pvf_chunk_cache_stats {
+	uint64_t entries, bytes;     /* kept */
+	uint64_t removed, removed_bytes;
+} pvf_chunk_cache_stats;
+
+/* Prunes a chunk cache directory: removes entries unused for more than
+ * max_age_s seconds (0: no age limit), then the least recently used ones
+ * until at most max_bytes remain (0: no size cap), and temporary files left
+ * by killed writers. A missing directory is an empty cache. `stats` may be
+ * NULL. */
+int pvf_chunk_cache_prune(const char *dir, uint64_t max_bytes, uint64_t max_age_s, pvf_chunk_cache_stats *stats,
+			  pvf_error *err);
 
 /* ---- Artifacts -------------------------------------------------------- */
 

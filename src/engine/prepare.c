@@ -4,12 +4,16 @@
  *   1. translate   wasm2c --no-debug-names -n m m.wasm -o m.c   (child process)
  *   2. patch       m.c: precise trap kinds for tables and call_indirect
  *   3. glue        glue.c written from the decoded module (glue.c)
- *   4. split       m.c cut into chunks m0.c .. mK-1.c at function
- *                  boundaries when it is big enough and more than one
- *                  job may run (split.c); otherwise m.c stays one unit
+ *   4. split       m.c cut into chunks at function boundaries when it
+ *                  is big enough (split.c), each written as c<key>.c
+ *                  where the key hashes everything the compiler sees
+ *                  (chunk_cache.c); otherwise m.c stays one unit
  *   5. compile     cc -c for glue.c and every unit, with -fstack-usage,
- *                  at most `jobs` compiler processes at once  (children)
- *   6. link        cc -shared <units>.o glue.o -o m.so            (child)
+ *                  at most `jobs` compiler processes at once, biggest
+ *                  first (children); with a chunk cache, a chunk whose
+ *                  key is cached is fetched instead, and the chunks
+ *                  compiled are added to the cache afterwards
+ *   6. link        cc -shared <chunks>.o glue.o -o m.so            (child)
  *   7. stack bound largest frame from all the .su files x call-depth limit
  *   8. store       header + m.so written atomically (artifact.c)
  *
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 #include "engine/artifact_format.h"
+#include "engine/chunk_cache.h"
 #include "engine/glue.h"
 #include "engine/proc.h"
 #include "engine/split.h"
@@ -44,8 +49,19 @@
 static const char *const work_files[] = {
 	"m.wasm", "m.c", "m.h", "glue.c", "m.o", "glue.o", "m.su", "glue.su", "m.so", NULL,
 };
-/* Per-chunk files m<i>.c, m<i>.o, m<i>.su of a split compilation. */
+/* Per-chunk files <stem>.c, .o, .su of a split compilation. */
 static const char *const chunk_suffixes[] = { "c", "o", "su", NULL };
+
+/* One compilation unit: the glue, a chunk, or the whole module. */
+typedef struct unit {
+	char stem[PVF_CHUNK_NAME_LEN > 8 ? PVF_CHUNK_NAME_LEN : 8];
+	char src[PVF_CHUNK_NAME_LEN + 4], obj[PVF_CHUNK_NAME_LEN + 4];
+	uint8_t key[PVF_CHUNK_KEY_LEN];
+	size_t bytes;        /* C text, for the compile order */
+	bool chunk;          /* a chunk of a split module (cacheable) */
+	bool cached;         /* object fetched from the chunk cache */
+	const char *argv[PVF_MAX_CFLAGS + 16];
+} unit;
 
 static int write_file(const char *path, const void *data, size_t len, pvf_error *err)
 {
@@ -484,20 +500,7 @@ static int parse_stack_usage(const char *path, uint32_t *max_frame, pvf_error *e
 	return 0;
 }
 
-/* File name of compilation unit u: 0 is the glue, then the chunks m0 ..
- * m<nchunks-1> of a split module, or m for a module compiled whole. */
-#define PVF_UNIT_NAME_MAX 32
-static void unit_file(char *buf, size_t size, uint32_t u, uint32_t nchunks, const char *ext)
-{
-	if (u == 0)
-		snprintf(buf, size, "glue.%s", ext);
-	else if (nchunks > 1)
-		snprintf(buf, size, "m%u.%s", u - 1, ext);
-	else
-		snprintf(buf, size, "m.%s", ext);
-}
-
-static void remove_work_dir(const char dir[PATH_MAX - 64])
+static void remove_work_dir(const char dir[PATH_MAX - 64], const unit *units, uint32_t nunits)
 {
 	char path[PATH_MAX];
 
@@ -505,12 +508,92 @@ static void remove_work_dir(const char dir[PATH_MAX - 64])
 		snprintf(path, sizeof(path), "%s/%s", dir, work_files[i]);
 		unlink(path);
 	}
-	for (unsigned c = 0; c < PVF_SPLIT_MAX_CHUNKS; c++)
-		for (int i = 0; chunk_suffixes[i]; i++) {
-			snprintf(path, sizeof(path), "%s/m%u.%s", dir, c, chunk_suffixes[i]);
+	for (uint32_t u = 0; u < nunits; u++)
+		for (int i = 0; units[u].chunk && chunk_suffixes[i]; i++) {
+			snprintf(path, sizeof(path), "%s/%s.%s", dir, units[u].stem, chunk_suffixes[i]);
 			unlink(path);
 		}
 	rmdir(dir);
+}
+
+static void unit_init(unit *u, const char *stem, size_t bytes, bool chunk)
+{
+	snprintf(u->stem, sizeof(u->stem), "%s", stem);
+	snprintf(u->src, sizeof(u->src), "%s.c", stem);
+	snprintf(u->obj, sizeof(u->obj), "%s.o", stem);
+	u->bytes = bytes;
+	u->chunk = chunk;
+}
+
+/* Biggest first, so that the longest compilations start early. */
+static int by_size_desc(const void *a, const void *b)
+{
+	const unit *x = *(const unit *const *)a, *y = *(const unit *const *)b;
+
+	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+}
+
+/* Steps 4 (split) and the cache lookups of 5: fills units[0] (the glue)
+ * and the module's units; *ret_n gets their number. Consumes `gen`. */
+static int plan_units(const char *dir, const pvf_toolchain *tc, const char *depth_flag, const char *cache_dir,
+		      char **gen, size_t gen_len, unit **ret_units, uint32_t *ret_n, pvf_error *err)
+{
+	char path[PATH_MAX];
+	pvf_split split;
+	uint8_t *mh = NULL;
+	size_t mh_len = 0;
+	unit *units;
+	uint32_t n;
+	int r = -1;
+
+	if (pvf__split_generated(*gen, gen_len, pvf__split_min_chunk_bytes, &split, err) < 0)
+		return -1;
+	n = 1 + (split.nchunks > 1 ? split.nchunks : 1);
+	units = calloc(n, sizeof(*units));
+	if (!units) {
+		pvf__split_free(&split);
+		return pvf_error_set(err, PVF_E_NOMEM, "out of memory");
+	}
+	unit_init(&units[0], "glue", 0, false);
+	if (split.nchunks <= 1) {
+		unit_init(&units[1], "m", gen_len, false);
+		r = 0;
+		goto out;
+	}
+	free(*gen);
+	*gen = NULL;
+	snprintf(path, sizeof(path), "%s/m.h", dir);
+	if (pvf__read_file(path, PVF_GENERATED_C_MAX, &mh, &mh_len, err) < 0)
+		goto out;
+	for (uint32_t c = 0; c < split.nchunks; c++) {
+		const pvf_split_chunk *k = &split.chunk[c];
+		unit *u = &units[1 + c];
+		char stem[PVF_CHUNK_NAME_LEN];
+
+		pvf__chunk_key(tc->id, depth_flag, (const char *)mh, mh_len, k->text, k->len, u->key, stem);
+		unit_init(u, stem, k->len, true);
+		/* Two chunks with the same text (and so the same key) would be
+		 * one file and one object defining the same functions twice: not
+		 * possible, every chunk defines different functions (or is the
+		 * main one). */
+		snprintf(path, sizeof(path), "%s/%s", dir, u->src);
+		if (write_file(path, k->text, k->len, err) < 0)
+			goto out;
+		if (cache_dir) {
+			int hit = pvf__chunk_cache_fetch(cache_dir, u->key, dir, u->stem, err);
+			if (hit < 0)
+				goto out;
+			u->cached = hit == 1;
+		}
+	}
+	r = 0;
+out:
+	free(mh);
+	pvf__split_free(&split);
+	/* Even on failure: the caller removes the files written so far. */
+	*ret_units = units;
+	*ret_n = n;
+	return r;
 }
 
 int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
@@ -523,14 +606,12 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	pvf_artifact_info info;
 	char dir[PATH_MAX - 64], path[PATH_MAX];
 	const char *argv[PVF_SPLIT_MAX_CHUNKS + 16];
-	/* compiler command lines, one per unit (glue + up to the chunk limit) */
 	_Static_assert(PVF_SPLIT_MAX_CHUNKS + 1 <= PVF_PARALLEL_MAX_PROCS, "unit count");
-	const char *cargv[PVF_SPLIT_MAX_CHUNKS + 1][PVF_MAX_CFLAGS + 16];
 	char *const *cargvp[PVF_SPLIT_MAX_CHUNKS + 1];
-	char srcs[PVF_SPLIT_MAX_CHUNKS + 1][PVF_UNIT_NAME_MAX], objs[PVF_SPLIT_MAX_CHUNKS + 1][PVF_UNIT_NAME_MAX],
-		depth_flag[64];
-	uint32_t nunits = 0, nchunks = 1, jobs;
-	pvf_split split;
+	unit *order[PVF_SPLIT_MAX_CHUNKS + 1];
+	char depth_flag[64];
+	uint32_t nunits = 0, ncompile = 0, jobs;
+	unit *units = NULL;
 	char *gen = NULL;
 	size_t gen_len = 0;
 	uint8_t *so = NULL;
@@ -544,7 +625,6 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	if (!opts)
 		opts = &defaults;
 	memset(&stats, 0, sizeof(stats));
-	memset(&split, 0, sizeof(split));
 	depth = opts->max_call_depth ? opts->max_call_depth : PVF_DEFAULT_CALL_DEPTH;
 	if (pvf__toolchain_init(&tc, opts, err) < 0)
 		return -1;
@@ -602,26 +682,25 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	stats.translate.wall_s += pvf__now() - t0;
 
 	/* 4. split (counted as compilation): units[0] is the glue, then the
-	 * chunks m0 .. mK-1, or m itself when the module is not split. */
+	 * chunks, or m itself when the module is not split. */
 	t0 = pvf__now();
 	jobs = pvf__split_jobs(opts->jobs);
-	if (pvf__split_generated(gen, gen_len, jobs, pvf__split_min_chunk_bytes, &split, err) < 0)
+	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
+	if (plan_units(dir, &tc, depth_flag, opts->chunk_cache_dir, &gen, gen_len, &units, &nunits, err) < 0)
 		goto out;
 	free(gen);
 	gen = NULL;
-	if (split.nchunks > 1 && pvf__split_write(&split, dir, "m", err) < 0)
-		goto out;
-	nchunks = split.nchunks > 1 ? split.nchunks : 1;
-	nunits = 1 + nchunks;
-	pvf__split_free(&split);
 	stats.compile.wall_s += pvf__now() - t0;
 
-	/* 5. compile */
-	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
+	/* 5. compile what the cache did not have, biggest first */
 	for (uint32_t u = 0; u < nunits; u++) {
-		const char **cv = cargv[u];
-		unit_file(srcs[u], sizeof(srcs[u]), u, nchunks, "c");
-		unit_file(objs[u], sizeof(objs[u]), u, nchunks, "o");
+		const char **cv = units[u].argv;
+
+		stats.units++;
+		if (units[u].cached) {
+			stats.units_cached++;
+			continue;
+		}
 		n = 0;
 		cv[n++] = tc.cc;
 		cv[n++] = "-c";
@@ -630,14 +709,26 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		cv[n++] = depth_flag;
 		cv[n++] = "-fstack-usage";
 		cv[n++] = "-I.";
-		cv[n++] = srcs[u];
+		cv[n++] = units[u].src;
 		cv[n++] = "-o";
-		cv[n++] = objs[u];
+		cv[n++] = units[u].obj;
 		cv[n] = NULL;
-		cargvp[u] = (char *const *)cv;
+		order[ncompile++] = &units[u];
 	}
-	if (pvf__run_parallel(cargvp, nunits, dir, jobs, "the C compiler", &stats.compile, err) < 0)
+	qsort(order, ncompile, sizeof(order[0]), by_size_desc);
+	for (uint32_t i = 0; i < ncompile; i++)
+		cargvp[i] = (char *const *)order[i]->argv;
+	if (pvf__run_parallel(cargvp, ncompile, dir, jobs, "the C compiler", &stats.compile, err) < 0)
 		goto out;
+	if (opts->chunk_cache_dir) {
+		/* A cache that cannot be written costs the next preparation time,
+		 * not this one its result. */
+		pvf_error ignored;
+		for (uint32_t i = 0; i < ncompile; i++)
+			if (order[i]->chunk)
+				pvf__chunk_cache_store(opts->chunk_cache_dir, order[i]->key, dir, order[i]->stem,
+						       &ignored);
+	}
 
 	/* 6. link: the wasm units first, as in the single-unit order */
 	n = 0;
@@ -646,8 +737,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	argv[n++] = "-o";
 	argv[n++] = "m.so";
 	for (uint32_t u = 1; u < nunits; u++)
-		argv[n++] = objs[u];
-	argv[n++] = objs[0];
+		argv[n++] = units[u].obj;
+	argv[n++] = units[0].obj;
 	argv[n++] = "-lm";
 	argv[n] = NULL;
 	if (run_stage((char *const *)argv, dir, &stats.link, "the linker", err) < 0)
@@ -655,9 +746,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 
 	/* 7. stack bound */
 	for (uint32_t u = 0; u < nunits; u++) {
-		char su[PVF_UNIT_NAME_MAX];
-		unit_file(su, sizeof(su), u, nchunks, "su");
-		snprintf(path, sizeof(path), "%s/%s", dir, su);
+		snprintf(path, sizeof(path), "%s/%s.su", dir, units[u].stem);
 		if (parse_stack_usage(path, &max_frame, err) < 0)
 			goto out;
 	}
@@ -700,9 +789,9 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 out:
 	free(so);
 	free(gen);
-	pvf__split_free(&split);
 	if (!opts->keep_work_dir)
-		remove_work_dir(dir);
+		remove_work_dir(dir, units, nunits);
+	free(units);
 out_tc:
 	pvf__toolchain_clear(&tc);
 	return r;

@@ -35,11 +35,20 @@
  *   X  tail         exports, init_instance_import, Z_m_init_module,
  *                   Z_m_instantiate, Z_m_free          -> main chunk
  *
- * Functions are dealt out in file order, each to the chunk with the least
- * function text so far (the main chunk starts with a fraction of its G and
- * X text); each chunk keeps its functions in file order. The
- * function bodies are copied unchanged, so FUNC_PROLOGUE/FUNC_EPILOGUE — and
- * with them the call-depth limit — are exactly those of the single file.
+ * Chunk 0 (the "main" chunk) holds G and X; the functions follow in
+ * contiguous runs in file order, one run per further chunk. Run
+ * boundaries are content-defined, so that a change to one function's body
+ * changes the text of its own chunk only and the other chunks' compiled
+ * objects can be reused (chunk_cache.c): a run ends after a function once
+ * it holds min_chunk_bytes of function text and the hash of that
+ * function's name has its low bits clear (about one function in
+ * PVF_SPLIT_CUT_MASK + 1), or once it holds PVF_SPLIT_MAX_FACTOR x
+ * min_chunk_bytes; a function of min_chunk_bytes or more is a run of its
+ * own. Nothing in a chunk's text names its position or the
+ * number of chunks. The split depends on the text alone, never on the
+ * number of CPUs, so every machine compiles the same units. The function
+ * bodies are copied unchanged, so FUNC_PROLOGUE/FUNC_EPILOGUE — and with
+ * them the call-depth limit — are exactly those of the single file.
  *
  * The process runner starts up to `jobs` children, reads their output
  * through one pipe each with poll(), and reaps a child when its pipe
@@ -63,9 +72,6 @@
 #include "engine/proc.h"
 
 #define HIDDEN "__attribute__((visibility(\"hidden\")))"
-/* G and X text compiles much faster than function text (mostly byte
- * arrays): it counts 1/PVF_SPLIT_INIT_COST_DIV towards the main chunk. */
-#define PVF_SPLIT_INIT_COST_DIV 16u
 /* Most segment arrays (data + element) the splitter re-declares. */
 #define PVF_SPLIT_MAX_SEGMENTS (1u << 20)
 
@@ -81,7 +87,7 @@ typedef struct func_def {
 	span proto;          /* prototype line, without its '\n' */
 	size_t prefix_len;   /* "static <ret> w2c_<name>(" */
 	span def;            /* definition, through its closing "}\n" */
-	uint32_t chunk;      /* the chunk it goes to */
+	uint32_t chunk;      /* the chunk it goes to (1 ..) */
 } func_def;
 
 typedef struct strbuf {
@@ -382,12 +388,10 @@ static int parse(const char *src, size_t len, layout *l, pvf_error *err)
 
 /* ---- chunk assembly ---------------------------------------------------- */
 
-static void put_header(strbuf *b, const char *src, const layout *l, uint32_t c, uint32_t k)
+static void put_header(strbuf *b, const char *src, const layout *l, uint32_t c)
 {
-	char line[96];
-
-	snprintf(line, sizeof(line), "/* pvfhost: chunk %u of %u of the wasm2c output */\n", c, k);
-	sb_str(b, line);
+	sb_str(b, c == 0 ? "/* pvfhost: the main chunk of the wasm2c output */\n"
+			 : "/* pvfhost: a chunk of functions of the wasm2c output */\n");
 	sb_span(b, src, l->prelude);
 	if (c == 0)
 		sb_str(b, HIDDEN " u32 func_types[");
@@ -446,22 +450,60 @@ void pvf__split_free(pvf_split *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int pvf__split_generated(const char *src, size_t len, uint32_t max_chunks, size_t min_chunk_bytes,
-			 pvf_split *ret, pvf_error *err)
+/* FNV-1a over a function's prototype prefix "static <ret> w2c_<name>(". */
+static uint32_t name_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+/* Assigns functions to chunks 1 .. k-1 in contiguous runs (see the file
+ * comment); returns k, or 0 if that is more than max_chunks. */
+static uint32_t assign_runs(const char *src, layout *l, size_t min_bytes, uint32_t max_chunks)
+{
+	uint64_t acc = 0, max_bytes = (uint64_t)min_bytes * PVF_SPLIT_MAX_FACTOR;
+	uint32_t c = 1;
+
+	for (uint32_t i = 0; i < l->nfuncs; i++) {
+		func_def *f = &l->funcs[i];
+		size_t size = f->def.end - f->def.start;
+
+		/* A function of min_bytes or more gets a chunk of its own, so that
+		 * a change next to it does not recompile it. */
+		if (size >= min_bytes && acc > 0) {
+			c++;
+			acc = 0;
+		}
+		if (c >= max_chunks)
+			return 0;
+		f->chunk = c;
+		acc += size;
+		if (i + 1 < l->nfuncs && acc >= min_bytes &&
+		    (size >= min_bytes || acc >= max_bytes ||
+		     (name_hash(src + f->proto.start, f->prefix_len) & PVF_SPLIT_CUT_MASK) == 0)) {
+			c++;
+			acc = 0;
+		}
+	}
+	return c + 1;
+}
+
+int pvf__split_generated(const char *src, size_t len, size_t min_chunk_bytes, pvf_split *ret, pvf_error *err)
 {
 	pvf_split s;
 	layout l;
-	uint64_t total = 0, load[PVF_SPLIT_MAX_CHUNKS];
+	uint64_t total = 0;
 	uint32_t k, c;
 
 	memset(&s, 0, sizeof(s));
 	memset(ret, 0, sizeof(*ret));
-	if (max_chunks > PVF_SPLIT_MAX_CHUNKS)
-		max_chunks = PVF_SPLIT_MAX_CHUNKS;
 	if (min_chunk_bytes == 0)
 		min_chunk_bytes = 1;
-	/* Too small (or one job): the file is compiled as it is, unparsed. */
-	if (max_chunks <= 1 || len / 2 < min_chunk_bytes) {
+	/* Too small: the file is compiled as it is, unparsed. */
+	if (len / 2 < min_chunk_bytes) {
 		ret->nchunks = 1;
 		return 1;
 	}
@@ -471,39 +513,23 @@ int pvf__split_generated(const char *src, size_t len, uint32_t max_chunks, size_
 	}
 	for (uint32_t i = 0; i < l.nfuncs; i++)
 		total += l.funcs[i].def.end - l.funcs[i].def.start;
-	k = (uint32_t)(total / min_chunk_bytes < max_chunks ? total / min_chunk_bytes : max_chunks);
-	if (l.nfuncs < k)
-		k = l.nfuncs;
-	if (k <= 1) {
+	if (l.nfuncs == 0 || total / 2 < min_chunk_bytes) {
 		layout_free(&l);
 		ret->nchunks = 1;
 		ret->nfuncs = l.nfuncs;
 		return 1;
 	}
-
-	/* Each function, in file order, goes to the chunk with the least text
-	 * so far (the first of equals); chunk 0 starts with a share of G + X.
-	 * Interleaving spreads regions of expensive code over all chunks
-	 * better than contiguous runs do (measured: docs/performance.md). */
-	load[0] = ((uint64_t)(l.init.end - l.init.start) + (l.tail.end - l.tail.start)) /
-		  PVF_SPLIT_INIT_COST_DIV;
-	for (c = 1; c < k; c++)
-		load[c] = 0;
-	for (uint32_t i = 0; i < l.nfuncs; i++) {
-		uint32_t best = 0;
-		for (c = 1; c < k; c++)
-			if (load[c] < load[best])
-				best = c;
-		l.funcs[i].chunk = best;
-		load[best] += l.funcs[i].def.end - l.funcs[i].def.start;
-	}
+	/* Chunk 0: the initialisers and the tail; runs of functions after it.
+	 * A module too big for the chunk limit gets longer runs. */
+	while ((k = assign_runs(src, &l, min_chunk_bytes, PVF_SPLIT_MAX_CHUNKS)) == 0)
+		min_chunk_bytes *= 2;
 
 	s.nfuncs = l.nfuncs;
 	s.nchunks = k;
 	for (c = 0; c < k; c++) {
 		strbuf b = { 0 };
 
-		put_header(&b, src, &l, c, k);
+		put_header(&b, src, &l, c);
 		if (c == 0)
 			put_init(&b, src, &l);
 		for (uint32_t i = 0; i < l.nfuncs; i++) {
@@ -526,29 +552,6 @@ int pvf__split_generated(const char *src, size_t len, uint32_t max_chunks, size_
 	layout_free(&l);
 	*ret = s;
 	return (int)k;
-}
-
-int pvf__split_write(const pvf_split *s, const char *dir, const char *prefix, pvf_error *err)
-{
-	char path[PATH_MAX];
-
-	for (uint32_t c = 0; c < s->nchunks && c < PVF_SPLIT_MAX_CHUNKS; c++) {
-		FILE *f;
-
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s%u.c", dir, prefix, c) >= sizeof(path))
-			return pvf_error_set(err, PVF_E_IO, "path too long in %s", dir);
-		f = fopen(path, "we");
-		if (!f)
-			return pvf_error_set(err, PVF_E_IO, "cannot create %s: %s", path, strerror(errno));
-		if (fwrite(s->chunk[c].text, 1, s->chunk[c].len, f) != s->chunk[c].len) {
-			int e = errno;
-			fclose(f);
-			return pvf_error_set(err, PVF_E_IO, "cannot write %s: %s", path, strerror(e));
-		}
-		if (fclose(f) != 0)
-			return pvf_error_set(err, PVF_E_IO, "cannot write %s: %s", path, strerror(errno));
-	}
-	return 0;
 }
 
 uint32_t pvf__split_jobs(uint32_t jobs)

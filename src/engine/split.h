@@ -13,11 +13,16 @@
 #include "common/error.h"
 #include "engine/engine.h"
 
-/* Smallest amount of function text (bytes of C) worth a compiler process of
- * its own: below 2 x this, a module is compiled as one unit. */
-#define PVF_SPLIT_MIN_CHUNK_BYTES (256u << 10)
-/* Most chunks (and most concurrent compiler processes) per module. */
-#define PVF_SPLIT_MAX_CHUNKS 64u
+/* Function text (bytes of C) a chunk holds at least (but the last): below
+ * 2 x this, a module is compiled as one unit. */
+#define PVF_SPLIT_MIN_CHUNK_BYTES (512u << 10)
+/* A run of functions ends at PVF_SPLIT_MAX_FACTOR x the minimum at the
+ * latest, and after a function whose name hash & PVF_SPLIT_CUT_MASK is 0
+ * once it has the minimum (split.c). */
+#define PVF_SPLIT_MAX_FACTOR 4u
+#define PVF_SPLIT_CUT_MASK 7u
+/* Most chunks per module (a bigger module gets longer runs). */
+#define PVF_SPLIT_MAX_CHUNKS 256u
 /* Most wasm functions the splitter accepts (wasm2c's output for a module
  * that passed the PVF rules has far fewer; this bounds allocations). */
 #define PVF_SPLIT_MAX_FUNCS (1u << 20)
@@ -41,19 +46,17 @@ typedef struct pvf_split {
  * lower it to exercise the split path with small modules. */
 extern size_t pvf__split_min_chunk_bytes;
 
-/* Splits the (patched) wasm2c output src[0, len) into at most max_chunks
- * units, each with at least min_chunk_bytes of function text. Chunk 0 keeps
- * the module's data, element, export and instantiation code. Fills *ret and
+/* Splits the (patched) wasm2c output src[0, len) into units: chunk 0
+ * keeps the module's data, element, export and instantiation code, each
+ * further chunk a run of functions with at least min_chunk_bytes of text
+ * (but the last). The result depends on the text alone. Fills *ret and
  * returns the number of chunks; 1 (with ret->nchunks = 1 and no text) when
  * the module is too small to be worth splitting, in which case the file is
  * compiled as it is. Fails with PVF_E_TOOL "unexpected wasm2c output" when
  * the text does not have the structure wasm2c 1.0.32 writes. */
-int pvf__split_generated(const char *src, size_t len, uint32_t max_chunks, size_t min_chunk_bytes,
-			 pvf_split *ret, pvf_error *err);
+int pvf__split_generated(const char *src, size_t len, size_t min_chunk_bytes, pvf_split *ret, pvf_error *err);
 void pvf__split_free(pvf_split *s);
 
-/* Writes chunk i of s to <dir>/<prefix><i>.c. */
-int pvf__split_write(const pvf_split *s, const char *dir, const char *prefix, pvf_error *err);
 
 /* The number of compiler processes to run at once for `jobs` (0: the
  * number of online CPUs), at least 1 and at most PVF_SPLIT_MAX_CHUNKS. */
