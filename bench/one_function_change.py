@@ -2,13 +2,13 @@
 """one_function_change.py — makes the "runtime upgrade that changes one
 function" case of the re-prepare benchmark.
 
-usage: one_function_change.py IN.wasm BASE.wasm CHANGED.wasm [INDEX]
+usage: one_function_change.py IN.wasm BASE.wasm CHANGED.wasm [AT]
 
 IN.wasm (raw wasm, or a Substrate blob: zstd after the 8-byte magic) is
 written back through wabt's wasm2wat/wat2wasm as BASE.wasm, and again with
-one change as CHANGED.wasm: in one defined function (the one at INDEX among
-those with an i32.const, default the middle one) the first `i32.const N`
-becomes `i32.const N+1`. Both go through the same round trip, so they
+one change as CHANGED.wasm: in one defined function (among those with an
+i32.const, the one at fraction AT of the way through the module, default
+0.5) the first `i32.const N` becomes `i32.const N+1`. Both go through the same round trip, so they
 differ in that one function body only. Prints the function changed.
 """
 import os
@@ -37,7 +37,7 @@ def main():
         wat = subprocess.run(["wasm2wat", "--enable-all", w], check=True, capture_output=True, text=True).stdout
         lines = wat.split("\n")
         # Start line of every function definition, and those with a constant.
-        funcs = [i for i, l in enumerate(lines) if re.match(r"  \(func \$", l)]
+        funcs = [i for i, l in enumerate(lines) if re.match(r"  \(func\b", l)]
         candidates = []
         for n, start in enumerate(funcs):
             end = funcs[n + 1] if n + 1 < len(funcs) else len(lines)
@@ -47,7 +47,8 @@ def main():
                     break
         if not candidates:
             sys.exit("one_function_change.py: no function with an i32.const")
-        index = int(sys.argv[4]) if len(sys.argv) == 5 else len(candidates) // 2
+        at = float(sys.argv[4]) if len(sys.argv) == 5 else 0.5
+        index = min(int(at * len(candidates)), len(candidates) - 1)
         start, j = candidates[index]
         m = re.search(r"i32\.const (-?\d+)\s*$", lines[j])
         value = int(m.group(1))
@@ -59,7 +60,7 @@ def main():
             t = os.path.join(tmp, "m.wat")
             open(t, "w").write(text)
             subprocess.run(["wat2wasm", "--enable-all", t, "-o", path], check=True)
-        print(f"changed {lines[start].strip()[:60]}: i32.const {value} -> {new}")
+        print(f"function {index} of {len(candidates)} ({lines[start].strip()[:50]}): i32.const {value} -> {new}")
 
 
 if __name__ == "__main__":

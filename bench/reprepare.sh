@@ -26,18 +26,7 @@ rows=""
 for blob in $blobs; do
   src="$corpus/pvf/$blob.compressed.wasm"
   cache="$work/chunks-$blob"
-  # Number of functions that can be changed: the script picks by index.
-  python3 "$root/bench/one_function_change.py" "$src" "$work/base.wasm" "$work/v.wasm" 0 >/dev/null
-  ncand=$(wasm2wat --enable-all "$work/base.wasm" | python3 -c '
-import re, sys
-lines = sys.stdin.read().split("\n")
-funcs = [i for i, l in enumerate(lines) if re.match(r"  \(func \$", l)]
-n = 0
-for k, s in enumerate(funcs):
-    e = funcs[k + 1] if k + 1 < len(funcs) else len(lines)
-    if any(re.search(r"\bi32\.const -?\d+\s*$", lines[j]) for j in range(s + 1, e)):
-        n += 1
-print(n)')
+  python3 "$root/bench/one_function_change.py" "$src" "$work/base.wasm" "$work/v.wasm" >/dev/null
   t0=$(now)
   out=$("$pvfhost" prepare "$work/base.wasm" -o "$work/a.art" --cc "$cc" "$opt" --chunk-cache "$cache")
   t1=$(now)
@@ -46,14 +35,14 @@ print(n)')
   echo "$blob: cold $cold s, $units units"
   shares=""
   for p in $(seq 1 "$positions"); do
-    idx=$(( ncand * (2 * p - 1) / (2 * positions) ))
-    what=$(python3 "$root/bench/one_function_change.py" "$src" "$work/b.wasm" "$work/v.wasm" "$idx")
+    at=$(python3 -c "print(($p - 0.5) / $positions)")
+    what=$(python3 "$root/bench/one_function_change.py" "$src" "$work/b.wasm" "$work/v.wasm" "$at")
     t0=$(now)
     out=$("$pvfhost" prepare "$work/v.wasm" -o "$work/v.art" --cc "$cc" "$opt" --chunk-cache "$cache")
     t1=$(now)
     warm=$(python3 -c "print('%.2f' % ($t1 - $t0))")
     cached=$(echo "$out" | sed -n 's/^compilation units: [0-9]* (\([0-9]*\) from.*/\1/p')
-    echo "  function $idx of $ncand ($what): $warm s, $cached of $units units cached"
+    echo "  $what: $warm s, $cached of $units units cached"
     shares+="$warm "
   done
   row=$(python3 - "$cold" $shares <<'PY'

@@ -4,12 +4,14 @@
  *
  *   pvfhost cache ls|verify|prune [--cache DIR] [--json] [--size-cap BYTES]
  *                                 [--stale SECONDS] [--cc CC] [-O LEVEL]
+ *                                 [--chunk-cache DIR]
  *
  * The cache is opened like the host opens it, with the toolchain id of the
  * given preparation options (default: the host's defaults), so opening it
  * also cleans up (partial files, other toolchains' artifacts, dead hosts'
  * worker directories). `ls` and `verify` never prune; `prune` uses
- * --size-cap (default 10 GiB) and --stale (default 24 h).
+ * --size-cap (default 10 GiB) and --stale (default 24 h), for the artifact
+ * cache and, with --chunk-cache, for that compiled-chunk cache too.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -166,15 +168,31 @@ int cmd_cache(int argc, char **argv)
 		uint64_t left = pvf_store_bytes(s);
 		size_t count = pvf_store_count(s);
 		uint64_t ecap = cap ? cap : PVF_STORE_DEFAULT_CAP, estale = stale ? stale : PVF_STORE_DEFAULT_STALE_S;
-		if (json)
+		pvf_chunk_cache_stats cs = { 0 };
+		pvf_store_close(s);
+		if (po.chunk_cache_dir && pvf_chunk_cache_prune(po.chunk_cache_dir, ecap, estale, &cs, &err) < 0)
+			return cli_fail(&err, po.chunk_cache_dir);
+		if (json) {
 			printf("{\"removed\": %zu, \"removed_bytes\": %" PRIu64 ", \"artifacts\": %zu, \"bytes\": %" PRIu64
-			       ", \"size_cap\": %" PRIu64 ", \"stale_s\": %" PRIu64 "}\n",
-			       removed, removed_bytes, count, left, ecap, estale);
-		else
+			       ", \"size_cap\": %" PRIu64 ", \"stale_s\": %" PRIu64, removed, removed_bytes, count, left,
+			       ecap, estale);
+			if (po.chunk_cache_dir) {
+				printf(", \"chunk_cache\": {\"dir\": ");
+				json_str(stdout, po.chunk_cache_dir, strlen(po.chunk_cache_dir));
+				printf(", \"removed\": %" PRIu64 ", \"removed_bytes\": %" PRIu64 ", \"chunks\": %" PRIu64
+				       ", \"bytes\": %" PRIu64 "}", cs.removed, cs.removed_bytes, cs.entries, cs.bytes);
+			}
+			printf("}\n");
+		} else {
 			printf("removed %zu artifact%s (%" PRIu64 " bytes); %zu left, %" PRIu64
 			       " bytes (cap %" PRIu64 " bytes, artifacts used within %" PRIu64 " s kept)\n",
 			       removed, removed == 1 ? "" : "s", removed_bytes, count, left, ecap, estale);
-		pvf_store_close(s);
+			if (po.chunk_cache_dir)
+				printf("chunk cache %s: removed %" PRIu64 " chunk%s (%" PRIu64 " bytes); %" PRIu64
+				       " left, %" PRIu64 " bytes\n",
+				       po.chunk_cache_dir, cs.removed, cs.removed == 1 ? "" : "s", cs.removed_bytes,
+				       cs.entries, cs.bytes);
+		}
 		return CLI_OK;
 	}
 

@@ -82,6 +82,10 @@ int cli_parse_prepare_opt(int argc, char **argv, int *i, pvf_prepare_opts *o)
 		o->jobs = (uint32_t)strtoul(argv[++*i], NULL, 10);
 		return 1;
 	}
+	if (!strcmp(a, "--chunk-bytes") && *i + 1 < argc) {
+		o->chunk_min_bytes = (size_t)strtoull(argv[++*i], NULL, 10);
+		return 1;
+	}
 	if (!strcmp(a, "--chunk-cache") && *i + 1 < argc) {
 		o->chunk_cache_dir = argv[++*i];
 		return 1;

@@ -14,7 +14,7 @@ static const struct {
 } commands[] = {
 	{ "inspect", cmd_inspect, "inspect FILE [--json] [--allow-bulk-memory] [--deny-missing-imports]\n"
 				  "      summary of a PVF and its PVF-rule verdict (exit 1: a rule is broken)" },
-	{ "prepare", cmd_prepare, "prepare FILE -o ARTIFACT [--cc CC] [-O LEVEL] [--jobs N] [--chunk-cache DIR] [--call-depth N] [--max-pages N] [--no-rules]\n"
+	{ "prepare", cmd_prepare, "prepare FILE -o ARTIFACT [--cc CC] [-O LEVEL] [--jobs N] [--chunk-cache DIR] [--chunk-bytes N] [--call-depth N] [--max-pages N] [--no-rules]\n"
 				  "      compile a PVF (or, with --no-rules, any module) into an artifact; print per-stage costs" },
 	{ "precheck", cmd_precheck, "precheck FILE [--connect SOCKET] [--cache DIR] [--executor-params-hex HEX] [--secure]\n"
 				    "      pre-check a PVF: valid (exit 0), invalid: REASON (exit 1), failed: REASON (exit 2)" },
@@ -24,7 +24,7 @@ static const struct {
 				    "      run validate_block on SCALE ValidationParams in a sandboxed worker (exit 1: invalid candidate)" },
 	{ "call", cmd_call, "call --code FILE --export NAME [--input-hex HEX] [--cache DIR] [--connect SOCKET] [--in-process]\n"
 			    "      call any export with the Substrate calling convention (exit 1: trap)" },
-	{ "cache", cmd_cache, "cache ls|verify|prune [--cache DIR] [--json] [--size-cap BYTES] [--stale SECONDS]\n"
+	{ "cache", cmd_cache, "cache ls|verify|prune [--cache DIR] [--json] [--size-cap BYTES] [--stale SECONDS] [--chunk-cache DIR]\n"
 			      "      list, verify or prune the artifact cache" },
 	{ "security", cmd_security, "security [--secure] [--json]\n"
 				    "      the worker sandbox on this machine: each feature available / applied (exit 1: --secure refused)" },

@@ -81,6 +81,9 @@ typedef struct pvf_prepare_opts {
 	 * artifact is the same either way. Every preparation that shares the
 	 * directory trusts the others' compiler processes (docs/cache.md). */
 	const char *chunk_cache_dir;
+	/* Function text per chunk at least (split.h); 0: 512 KiB, or 2 MiB at
+	 * -O0 where a compiler process's fixed cost weighs more. */
+	size_t chunk_min_bytes;
 } pvf_prepare_opts;
 
 typedef struct pvf_stage_stats {

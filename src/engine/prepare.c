@@ -533,10 +533,24 @@ static int by_size_desc(const void *a, const void *b)
 	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
 }
 
+/* The minimum function text per chunk. Without optimisation the fixed cost
+ * of a compiler process (the prelude and prototypes it parses again) is a
+ * bigger share, so chunks are bigger: shell runtime, clang -O0, 2 cores:
+ * 13.2 s of compiler CPU with 512 KiB chunks, 12.2 s with 2 MiB ones
+ * (docs/performance.md). */
+static size_t min_chunk_bytes(const pvf_prepare_opts *opts)
+{
+	const char *opt = opts->opt_level ? opts->opt_level : PVF_DEFAULT_OPT;
+
+	if (opts->chunk_min_bytes)
+		return opts->chunk_min_bytes;
+	return !strcmp(opt, "-O0") ? 4 * pvf__split_min_chunk_bytes : pvf__split_min_chunk_bytes;
+}
+
 /* Steps 4 (split) and the cache lookups of 5: fills units[0] (the glue)
  * and the module's units; *ret_n gets their number. Consumes `gen`. */
 static int plan_units(const char *dir, const pvf_toolchain *tc, const char *depth_flag, const char *cache_dir,
-		      char **gen, size_t gen_len, unit **ret_units, uint32_t *ret_n, pvf_error *err)
+		      size_t min_chunk, char **gen, size_t gen_len, unit **ret_units, uint32_t *ret_n, pvf_error *err)
 {
 	char path[PATH_MAX];
 	pvf_split split;
@@ -546,7 +560,7 @@ static int plan_units(const char *dir, const pvf_toolchain *tc, const char *dept
 	uint32_t n;
 	int r = -1;
 
-	if (pvf__split_generated(*gen, gen_len, pvf__split_min_chunk_bytes, &split, err) < 0)
+	if (pvf__split_generated(*gen, gen_len, min_chunk, &split, err) < 0)
 		return -1;
 	n = 1 + (split.nchunks > 1 ? split.nchunks : 1);
 	units = calloc(n, sizeof(*units));
@@ -686,7 +700,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	t0 = pvf__now();
 	jobs = pvf__split_jobs(opts->jobs);
 	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
-	if (plan_units(dir, &tc, depth_flag, opts->chunk_cache_dir, &gen, gen_len, &units, &nunits, err) < 0)
+	if (plan_units(dir, &tc, depth_flag, opts->chunk_cache_dir, min_chunk_bytes(opts), &gen, gen_len, &units,
+		       &nunits, err) < 0)
 		goto out;
 	free(gen);
 	gen = NULL;

@@ -97,6 +97,24 @@ check("precheck: unreadable file fails (exit 2)", r.returncode == 2 and r.stdout
 r = run("cache", "ls", "--cache", cache, "--json")
 check("cache ls --json lists the prepared artifacts", r.returncode == 0 and len(json.loads(r.stdout)) >= 1,
       r.stdout + r.stderr)
+# prepare with a compiled-chunk cache: tiny chunks (--chunk-bytes 1) so that
+# the small module splits; the second run takes every chunk from the cache
+# and writes the same artifact bytes; prune --chunk-cache empties it.
+chunks = os.path.join(cache, "chunks")
+arts = [os.path.join(cache, "t1.art"), os.path.join(cache, "t2.art")]
+outs = [run("prepare", traps, "--no-rules", "-o", a, "--chunk-bytes", "1", "--chunk-cache", chunks) for a in arts]
+check("prepare --chunk-cache: cold run compiles every unit",
+      outs[0].returncode == 0 and "(0 from the chunk cache)" in outs[0].stdout, outs[0].stdout + outs[0].stderr)
+units = [l for l in outs[1].stdout.splitlines() if l.startswith("compilation units:")]
+check("prepare --chunk-cache: warm run takes all chunks from the cache, same bytes",
+      outs[1].returncode == 0 and units and units[0].split()[2] != "0" and
+      int(units[0].split()[3].strip("(")) == int(units[0].split()[2]) - 1 and
+      open(arts[0], "rb").read() == open(arts[1], "rb").read(), outs[1].stdout)
+r = run("cache", "prune", "--cache", cache, "--chunk-cache", chunks, "--size-cap", "1", "--json")
+j = json.loads(r.stdout) if r.returncode == 0 else {}
+check("cache prune --chunk-cache empties the chunk cache over its cap",
+      j.get("chunk_cache", {}).get("chunks") == 0 and j["chunk_cache"]["removed"] >= 2 and
+      not [f for f in os.listdir(chunks) if f.endswith(".chunk")], r.stdout + r.stderr)
 r = run("security", "--json")
 j = json.loads(r.stdout) if r.stdout.strip().startswith("{") else {}
 check("security: a table of features, each available/applied", r.returncode in (0, 2) and
