@@ -122,8 +122,9 @@ int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_err
 		goto fail;
 	}
 	p = tc->id;
-	/* codegen 2: NaN canonicalisation of float arithmetic (prepare.c). */
-	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 2; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
+	/* codegen 2: NaN canonicalisation of float arithmetic (prepare.c);
+	 * 3: its test as a predicted branch instead of a blend. */
+	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 3; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
 		     PVF_ARTIFACT_FORMAT_VERSION, PVF_GLUE_ABI_VERSION, tc->wasm2c_version, tc->cc, tc->cc_version);
 	for (int i = 0; i < tc->ncflags; i++)
 		p += sprintf(p, " %s", tc->cflags[i]);
