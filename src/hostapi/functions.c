@@ -22,7 +22,7 @@
  *
  * Divisions: context and logging; memory access helpers; allocator glue;
  * host functions by interface (allocator, hashing, crypto, trie, misc,
- * logging); the unsupported stub; the binder.
+ * logging); the unsupported stub; storage (runtime calls only); the binder.
  *
  * Invariant: no host function keeps a pointer into wasm memory across an
  * allocation (which may grow memory); inputs are hashed/copied first.
@@ -44,6 +44,7 @@
 #include "hostapi/hashing.h"
 #include "hostapi/registry.h"
 #include "hostapi/sr25519.h"
+#include "hostapi/state.h"
 #include "hostapi/trie.h"
 #include "wasm/module.h"
 
@@ -85,6 +86,8 @@ struct pvf_hostapi_ctx {
 	bool batch_active;       /* VerificationExtDeprecated registered */
 	bool batch_ok;
 
+	pvf_state *state;        /* runtime calls only; NULL for validation */
+
 	char last_error[PVF_HOSTAPI_LAST_LOG_MAX + 1];
 };
 
@@ -125,6 +128,10 @@ int pvf_hostapi_ctx_new(const pvf_hostapi_opts *opts, pvf_hostapi_ctx **ret, pvf
 		c->max_log_level = PVF_LOG_FILTER_TRACE;
 	c->sink = opts ? opts->log_sink : NULL;
 	c->sink_user = opts ? opts->log_user : NULL;
+	if (opts && opts->runtime_state && pvf_state_new(&c->state, err) < 0) {
+		free(c);
+		return -1;
+	}
 	*ret = c;
 	return 0;
 }
@@ -133,6 +140,7 @@ void pvf_hostapi_ctx_free(pvf_hostapi_ctx *c)
 {
 	if (!c)
 		return;
+	pvf_state_free(c->state);
 	pvf_memory_free(c->memory);
 	free(c->slots);
 	free(c);
@@ -153,6 +161,23 @@ pvf_alloc_stats pvf_hostapi_alloc_stats(const pvf_hostapi_ctx *c)
 void *pvf_hostapi_memory(const pvf_hostapi_ctx *c)
 {
 	return c ? c->memory : NULL;
+}
+
+int pvf_hostapi_ctx_set_runtime_state(pvf_hostapi_ctx *c, bool on, pvf_error *err)
+{
+	if (!c)
+		return pvf_error_set(err, PVF_E_USAGE, "pvf_hostapi_ctx_set_runtime_state: NULL context");
+	if (!on) {
+		pvf_state_free(c->state);
+		c->state = NULL;
+		return 0;
+	}
+	return c->state ? 0 : pvf_state_new(&c->state, err);
+}
+
+pvf_state *pvf_hostapi_state(const pvf_hostapi_ctx *c)
+{
+	return c ? c->state : NULL;
 }
 
 /* Delivers a line to the sink if `level` passes the filter; error lines are
@@ -326,17 +351,26 @@ int pvf_hostapi_free(pvf_hostapi_ctx *c, uint32_t ptr, pvf_error *err)
 	return pvf_alloc_free(&c->alloc, &m, ptr, err);
 }
 
-/* Allocates `len` bytes, copies `data` (host memory) in; *ret_ptr. */
-static int alloc_out(const slot *s, pvf_instance *inst, const void *data, uint32_t len,
-		     uint32_t *ret_ptr, pvf_trap *t)
+/* Allocates `len` bytes in the instance's memory; *ret_ptr. */
+static int alloc_buf(const slot *s, pvf_instance *inst, uint32_t len, uint32_t *ret_ptr, pvf_trap *t)
 {
 	pvf_hostapi_ctx *c = s->ctx;
 	pvf_alloc_memory m = alloc_mem(inst);
 	pvf_error e;
+
+	if (alloc_init(c, inst, &e) < 0 || pvf_alloc_malloc(&c->alloc, &m, len, ret_ptr, &e) < 0)
+		return host_fail(t, s, "failed to allocate memory: %s", e.msg);
+	return 0;
+}
+
+/* Allocates `len` bytes, copies `data` (host memory) in; *ret_ptr. */
+static int alloc_out(const slot *s, pvf_instance *inst, const void *data, uint32_t len,
+		     uint32_t *ret_ptr, pvf_trap *t)
+{
 	uint32_t p;
 
-	if (alloc_init(c, inst, &e) < 0 || pvf_alloc_malloc(&c->alloc, &m, len, &p, &e) < 0)
-		return host_fail(t, s, "failed to allocate memory: %s", e.msg);
+	if (alloc_buf(s, inst, len, &p, t) < 0)
+		return -1;
 	if (mem_write(s, inst, p, data, len, "allocated buffer", t) < 0)
 		return -1;
 	*ret_ptr = p;
@@ -1046,14 +1080,470 @@ static int hf_max_level(void *vs, pvf_instance *inst, const uint64_t *a, uint64_
 
 /* ---- the unsupported stub ---------------------------------------------------------- */
 
-static int hf_unsupported(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+static int unsupported(const slot *s, pvf_trap *t)
 {
-	slot *s = vs;
-
 	t->kind = PVF_TRAP_UNSUPPORTED_HOST;
 	snprintf(t->msg, sizeof(t->msg), "unsupported host function %s", s->name);
 	return -1;
 }
+
+static int hf_unsupported(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	return unsupported(vs, t);
+}
+
+/* ---- storage (runtime calls only) ---------------------------------------------------- */
+
+/*
+ * sp-io's Storage interface over sp-state-machine's Ext with an empty
+ * backend: every key lives in the overlay, which is the pvf_state. What
+ * follows from that:
+ *   - clear_prefix removes every key under the prefix whatever the limit
+ *     (the limit only bounds backend deletions) and version 2 returns
+ *     KillStorageResult::AllRemoved(0) (it counts backend loops);
+ *   - set and clear of a key starting with ":child_storage:" and
+ *     clear_prefix of a prefix that starts with it or is a prefix of it
+ *     (including the empty prefix) do nothing, as Ext refuses them; append
+ *     has no such check;
+ *   - root is the trie root of the pairs, returned as the raw 32 bytes
+ *     (AllocateAndReturnFatPointer<Vec<u8>>, no length prefix).
+ * Without a state (validation) each function traps as the stub.
+ */
+
+/* sp_core::storage::well_known_keys::CHILD_STORAGE_KEY_PREFIX */
+static const char CHILD_STORAGE_KEY_PREFIX[] = ":child_storage:";
+#define CHILD_PREFIX_LEN (sizeof(CHILD_STORAGE_KEY_PREFIX) - 1)
+
+/* is_child_storage_key */
+static bool is_child_key(const uint8_t *k, uint32_t n)
+{
+	return n >= CHILD_PREFIX_LEN && !memcmp(k, CHILD_STORAGE_KEY_PREFIX, CHILD_PREFIX_LEN);
+}
+
+/* starts_with_child_storage_key: starts with the prefix or is a prefix of it. */
+static bool collides_child_prefix(const uint8_t *k, uint32_t n)
+{
+	if (n > CHILD_PREFIX_LEN)
+		return !memcmp(k, CHILD_STORAGE_KEY_PREFIX, CHILD_PREFIX_LEN);
+	return n == 0 || !memcmp(CHILD_STORAGE_KEY_PREFIX, k, n);
+}
+
+/* The context's state, or NULL after trapping as the stub would. */
+static pvf_state *state_of(slot *s, pvf_trap *t)
+{
+	if (!s->ctx->state)
+		unsupported(s, t);
+	return s->ctx->state;
+}
+
+/* Allocates SCALE Option<Vec<u8>> (None when !some) and returns its fat
+ * pointer in *ret. `d` is host memory (a view into the state). */
+static int return_option_bytes(const slot *s, pvf_instance *inst, bool some, const uint8_t *d, size_t n,
+			       uint64_t *ret, pvf_trap *t)
+{
+	uint8_t head[1 + PVF_SCALE_COMPACT_MAX_LEN];
+	size_t hl = 1;
+	uint64_t total;
+	uint32_t p;
+
+	head[0] = some ? 1 : 0;
+	if (some) {
+		if (n > UINT32_MAX)
+			return host_fail(t, s, "a value of %zu bytes cannot be returned", n);
+		hl += pvf_scale_compact_encode(n, head + 1);
+	}
+	total = hl + (some ? (uint64_t)n : 0);
+	if (total > UINT32_MAX)
+		return host_fail(t, s, "a value of %zu bytes cannot be returned", n);
+	if (alloc_buf(s, inst, (uint32_t)total, &p, t) < 0 ||
+	    mem_write(s, inst, p, head, (uint32_t)hl, "allocated buffer", t) < 0 ||
+	    (some && mem_write(s, inst, p + (uint32_t)hl, d, (uint32_t)n, "allocated buffer", t) < 0))
+		return -1;
+	*ret = fat_ptr(p, (uint32_t)total);
+	return 0;
+}
+
+/* get v1: (key: i64) -> i64 fat pointer to Option<Vec<u8>>. */
+static int hf_storage_get(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key, *v = NULL;
+	uint32_t klen;
+	size_t vlen = 0;
+	bool some;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key", t)))
+		return -1;
+	some = pvf_state_get(st, key, klen, &v, &vlen);
+	return return_option_bytes(s, inst, some, v, vlen, &r[0], t);
+}
+
+/* The part of the value at `offset` (clamped to its length). */
+static void value_from(const uint8_t *v, size_t vlen, uint32_t offset, const uint8_t **ret, size_t *ret_len)
+{
+	size_t off = offset < vlen ? offset : vlen;
+
+	*ret = v ? v + off : NULL;
+	*ret_len = vlen - off;
+}
+
+/* read v1: (key: i64, value_out: i64, value_offset: i32) -> i64 fat pointer
+ * to Option<u32>: the bytes past the offset, of which as many as fit are
+ * written to value_out (the rest of value_out is left as it is). */
+static int hf_storage_read_v1(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key, *v = NULL, *data;
+	uint8_t enc[5];
+	uint32_t klen, olen, p, elen = 1;
+	size_t vlen = 0, dlen;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key", t)) ||
+	    !mem_fat(s, inst, a[1], &olen, "value_out", t))
+		return -1;
+	enc[0] = 0;
+	if (pvf_state_get(st, key, klen, &v, &vlen)) {
+		value_from(v, vlen, (uint32_t)a[2], &data, &dlen);
+		if (mem_write(s, inst, (uint32_t)a[1], data, (uint32_t)(dlen < olen ? dlen : olen), "value_out", t) < 0)
+			return -1;
+		enc[0] = 1;
+		enc[1] = (uint8_t)dlen;
+		enc[2] = (uint8_t)(dlen >> 8);
+		enc[3] = (uint8_t)(dlen >> 16);
+		enc[4] = (uint8_t)(dlen >> 24);
+		elen = 5;
+	}
+	if (alloc_out(s, inst, enc, elen, &p, t) < 0)
+		return -1;
+	r[0] = fat_ptr(p, elen);
+	return 0;
+}
+
+/* read v2: (key: i64, value_out: i64, value_offset: i32, allow_partial: i32)
+ * -> i64: the length past the offset, or -1 for None. value_out is written
+ * whole (PassFatPointerAndWrite): the data if it fits or allow_partial is
+ * set, zeros elsewhere. */
+static int hf_storage_read_v2(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key, *v = NULL, *data;
+	uint8_t *out;
+	uint32_t klen, olen;
+	size_t vlen = 0, dlen;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key", t)) ||
+	    !mem_fat(s, inst, a[1], &olen, "value_out", t))
+		return -1;
+	if (!pvf_state_get(st, key, klen, &v, &vlen)) {
+		out = mem_fat(s, inst, a[1], &olen, "value_out", t);
+		memset(out, 0, olen);
+		r[0] = UINT64_MAX; /* -1: None */
+		return 0;
+	}
+	value_from(v, vlen, (uint32_t)a[2], &data, &dlen);
+	out = mem_fat(s, inst, a[1], &olen, "value_out", t);
+	/* a key and value_out may overlap: the key is not read any more */
+	if (olen >= dlen || (uint32_t)a[3] != 0) {
+		size_t n = dlen < olen ? dlen : olen;
+		if (n)
+			memcpy(out, data, n);
+		memset(out + n, 0, olen - n);
+	} else {
+		memset(out, 0, olen);
+	}
+	r[0] = (uint64_t)(uint32_t)dlen;
+	return 0;
+}
+
+/* set v1: (key: i64, value: i64) -> (). */
+static int hf_storage_set(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key, *val;
+	uint32_t klen, vlen;
+	pvf_error err;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key", t)) ||
+	    !(val = mem_fat(s, inst, a[1], &vlen, "value", t)))
+		return -1;
+	if (is_child_key(key, klen))
+		return 0;
+	if (pvf_state_set(st, key, klen, val, vlen, &err) < 0)
+		return host_fail(t, s, "%s", err.msg);
+	return 0;
+}
+
+/* clear v1: (key: i64) -> (). */
+static int hf_storage_clear(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key;
+	uint32_t klen;
+	pvf_error err;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key", t)))
+		return -1;
+	if (is_child_key(key, klen))
+		return 0;
+	if (pvf_state_clear(st, key, klen, &err) < 0)
+		return host_fail(t, s, "%s", err.msg);
+	return 0;
+}
+
+/* exists v1: (key: i64) -> i32 bool. */
+static int hf_storage_exists(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key;
+	uint32_t klen;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key", t)))
+		return -1;
+	r[0] = pvf_state_exists(st, key, klen) ? 1 : 0;
+	return 0;
+}
+
+/* append v1: (key: i64, value: i64) -> (): StorageAppend. */
+static int hf_storage_append(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key, *item;
+	uint32_t klen, ilen;
+	pvf_error err;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key", t)) ||
+	    !(item = mem_fat(s, inst, a[1], &ilen, "value", t)))
+		return -1;
+	if (pvf_state_append(st, key, klen, item, ilen, &err) < 0)
+		return host_fail(t, s, "%s", err.msg);
+	return 0;
+}
+
+/* Removes every key under the prefix (no limit: see above). */
+static int clear_prefix_common(slot *s, pvf_state *st, const uint8_t *prefix, uint32_t plen, pvf_trap *t)
+{
+	pvf_error err;
+
+	if (collides_child_prefix(prefix, plen))
+		return 0;
+	if (pvf_state_clear_prefix(st, prefix, plen, NULL, NULL, NULL, &err) < 0)
+		return host_fail(t, s, "%s", err.msg);
+	return 0;
+}
+
+/* clear_prefix v1: (prefix: i64) -> (). */
+static int hf_storage_clear_prefix_v1(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *prefix;
+	uint32_t plen;
+
+	if (!st || !(prefix = mem_fat(s, inst, a[0], &plen, "prefix", t)))
+		return -1;
+	return clear_prefix_common(s, st, prefix, plen, t);
+}
+
+/* clear_prefix v2: (prefix: i64, limit: i64 SCALE Option<u32>) -> i64 fat
+ * pointer to KillStorageResult: AllRemoved(0) (0x00 ++ u32 0). */
+static int hf_storage_clear_prefix_v2(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	static const uint8_t all_removed_0[5] = { 0 };
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *prefix, *lim;
+	uint32_t plen, llen, limit, p;
+	pvf_scale_reader rd;
+	pvf_error err;
+	bool some;
+
+	if (!st || !(prefix = mem_fat(s, inst, a[0], &plen, "prefix", t)) ||
+	    !(lim = mem_fat(s, inst, a[1], &llen, "limit", t)))
+		return -1;
+	pvf_scale_reader_init(&rd, lim, llen, PVF_E_MALFORMED, "Option<u32>");
+	if (pvf_scale_read_option(&rd, &some, &err) < 0 || (some && pvf_scale_read_u32(&rd, &limit, &err) < 0))
+		return host_fail(t, s, "could not SCALE-decode the limit: %s", err.msg);
+	if (clear_prefix_common(s, st, prefix, plen, t) < 0 ||
+	    alloc_out(s, inst, all_removed_0, sizeof(all_removed_0), &p, t) < 0)
+		return -1;
+	r[0] = fat_ptr(p, sizeof(all_removed_0));
+	return 0;
+}
+
+/* next_key v1: (key: i64) -> i64 fat pointer to Option<Vec<u8>>. */
+static int hf_storage_next_key_v1(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key, *next = NULL;
+	uint32_t klen;
+	size_t nlen = 0;
+	bool some;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key", t)))
+		return -1;
+	some = pvf_state_next_key(st, key, klen, &next, &nlen);
+	return return_option_bytes(s, inst, some, next, nlen, &r[0], t);
+}
+
+/* next_key v2: (key_in: i64, key_out: i64) -> i32: the next key's length (0
+ * for none); key_out is written whole, with the key when it fits. */
+static int hf_storage_next_key_v2(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	const uint8_t *key, *next = NULL;
+	uint8_t *out;
+	uint32_t klen, olen;
+	size_t nlen = 0;
+
+	if (!st || !(key = mem_fat(s, inst, a[0], &klen, "key_in", t)) ||
+	    !mem_fat(s, inst, a[1], &olen, "key_out", t))
+		return -1;
+	if (!pvf_state_next_key(st, key, klen, &next, &nlen))
+		nlen = 0;
+	out = mem_fat(s, inst, a[1], &olen, "key_out", t);
+	if (nlen && olen >= nlen) {
+		memcpy(out, next, nlen);
+		memset(out + nlen, 0, olen - nlen);
+	} else {
+		memset(out, 0, olen);
+	}
+	r[0] = (uint32_t)nlen;
+	return 0;
+}
+
+static int storage_root(slot *s, pvf_state *st, pvf_trie_version v, uint8_t root[32], pvf_trap *t)
+{
+	pvf_error err;
+
+	if (pvf_state_root(st, v, root, &err) < 0)
+		return host_fail(t, s, "storage root: %s", err.msg);
+	return 0;
+}
+
+/* root v1: () -> i64 fat pointer to the 32-byte root (V0); v2: (version:
+ * i32 as u8) -> the same for state version 0 or 1. */
+static int storage_root_alloc(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t,
+			      int version)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	pvf_trie_version v = PVF_TRIE_V0;
+	uint8_t root[32];
+	uint32_t p;
+
+	if (!st || (version == 2 && state_version(s, a[0], &v, t) < 0) || storage_root(s, st, v, root, t) < 0 ||
+	    alloc_out(s, inst, root, 32, &p, t) < 0)
+		return -1;
+	r[0] = fat_ptr(p, 32);
+	return 0;
+}
+
+static int hf_storage_root_v1(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	return storage_root_alloc(vs, inst, a, r, t, 1);
+}
+
+static int hf_storage_root_v2(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	return storage_root_alloc(vs, inst, a, r, t, 2);
+}
+
+/* root v3: (out: i64) -> (): the V0 root into out, which must hold 32
+ * bytes; the rest of out is zeroed (PassFatPointerAndWrite). */
+static int hf_storage_root_v3(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	uint8_t root[32], *out;
+	uint32_t olen;
+
+	if (!st || !mem_fat(s, inst, a[0], &olen, "out", t) || storage_root(s, st, PVF_TRIE_V0, root, t) < 0)
+		return -1;
+	if (olen < 32)
+		return host_fail(t, s, "Output buffer provided to store the storage root hash must be large enough");
+	out = mem_fat(s, inst, a[0], &olen, "out", t);
+	memcpy(out, root, 32);
+	memset(out + 32, 0, olen - 32);
+	return 0;
+}
+
+/* changes_root v1: (parent_hash: i64) -> i64 fat pointer to None. */
+static int hf_storage_changes_root(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	uint32_t len;
+
+	if (!st || !mem_fat(s, inst, a[0], &len, "parent_hash", t))
+		return -1;
+	return return_option_bytes(s, inst, false, NULL, 0, &r[0], t);
+}
+
+static int hf_storage_start_tx(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	pvf_error err;
+
+	if (!st)
+		return -1;
+	if (pvf_state_start_transaction(st, &err) < 0)
+		return host_fail(t, s, "%s", err.msg);
+	return 0;
+}
+
+/* commit / rollback without an open transaction panic in sp-io (expect). */
+static int hf_storage_commit_tx(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	pvf_error err;
+
+	if (!st)
+		return -1;
+	if (!pvf_state_depth(st))
+		return host_fail(t, s, "No open transaction that can be committed.");
+	if (pvf_state_commit_transaction(st, &err) < 0)
+		return host_fail(t, s, "%s", err.msg);
+	return 0;
+}
+
+static int hf_storage_rollback_tx(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_state *st = state_of(s, t);
+	pvf_error err;
+
+	if (!st)
+		return -1;
+	if (!pvf_state_depth(st))
+		return host_fail(t, s, "No open transaction that can be rolled back.");
+	if (pvf_state_rollback_transaction(st, &err) < 0)
+		return host_fail(t, s, "%s", err.msg);
+	return 0;
+}
+
+/* Cumulus storage_proof_size v1: () -> i64; u64::MAX when no proof is
+ * recorded, as here. */
+static int hf_storage_proof_size(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+
+	if (!state_of(s, t))
+		return -1;
+	r[0] = UINT64_MAX;
+	return 0;
+}
+
 
 /* ---- the binder -------------------------------------------------------------------- */
 
@@ -1105,6 +1595,25 @@ static const impl_row impls[] = {
 	{ "ext_misc_print_utf8_version_1", hf_print_utf8 },
 	{ "ext_misc_runtime_version_version_1", hf_runtime_version_v1 },
 	{ "ext_misc_runtime_version_version_2", hf_runtime_version_v2 },
+	{ "ext_storage_append_version_1", hf_storage_append },
+	{ "ext_storage_changes_root_version_1", hf_storage_changes_root },
+	{ "ext_storage_clear_prefix_version_1", hf_storage_clear_prefix_v1 },
+	{ "ext_storage_clear_prefix_version_2", hf_storage_clear_prefix_v2 },
+	{ "ext_storage_clear_version_1", hf_storage_clear },
+	{ "ext_storage_commit_transaction_version_1", hf_storage_commit_tx },
+	{ "ext_storage_exists_version_1", hf_storage_exists },
+	{ "ext_storage_get_version_1", hf_storage_get },
+	{ "ext_storage_next_key_version_1", hf_storage_next_key_v1 },
+	{ "ext_storage_next_key_version_2", hf_storage_next_key_v2 },
+	{ "ext_storage_proof_size_storage_proof_size_version_1", hf_storage_proof_size },
+	{ "ext_storage_read_version_1", hf_storage_read_v1 },
+	{ "ext_storage_read_version_2", hf_storage_read_v2 },
+	{ "ext_storage_rollback_transaction_version_1", hf_storage_rollback_tx },
+	{ "ext_storage_root_version_1", hf_storage_root_v1 },
+	{ "ext_storage_root_version_2", hf_storage_root_v2 },
+	{ "ext_storage_root_version_3", hf_storage_root_v3 },
+	{ "ext_storage_set_version_1", hf_storage_set },
+	{ "ext_storage_start_transaction_version_1", hf_storage_start_tx },
 	{ "ext_trie_blake2_256_ordered_root_version_1", hf_trie_b_ord_v1 },
 	{ "ext_trie_blake2_256_ordered_root_version_2", hf_trie_b_ord_v2 },
 	{ "ext_trie_blake2_256_ordered_root_version_3", hf_trie_b_ord_v3 },
@@ -1195,7 +1704,8 @@ int pvf_hostapi_bind(const pvf_artifact *a, pvf_hostapi_ctx *c, pvf_binding **re
 			snprintf(s->name, sizeof(s->name), "#%u", i);
 		{
 			const pvf_hostfn_desc *h = pvf_hostfn_lookup(d->name, d->name_len);
-			pvf_host_fn fn = h && h->status == PVF_HOSTFN_IMPLEMENTED ? impl_of(h->name) : NULL;
+			bool real = h && (h->status == PVF_HOSTFN_IMPLEMENTED || h->status == PVF_HOSTFN_STATE);
+			pvf_host_fn fn = real ? impl_of(h->name) : NULL;
 			char sig[2 * PVF_WASM_MAX_PARAMS + 4];
 
 			b[i].u.func.ctx = s;
@@ -1204,6 +1714,12 @@ int pvf_hostapi_bind(const pvf_artifact *a, pvf_hostapi_ctx *c, pvf_binding **re
 				continue;
 			}
 			import_sig(d, sig, sizeof(sig));
+			/* A state function is a stub for validation, where any
+			 * signature links; it stays one when mistyped. */
+			if (strcmp(sig, h->sig) != 0 && h->status == PVF_HOSTFN_STATE) {
+				b[i].u.func.fn = hf_unsupported;
+				continue;
+			}
 			if (strcmp(sig, h->sig) != 0) {
 				pvf_error_set(err, PVF_E_LINK, "import %u (env.%s): signature mismatch: %s, expected %s",
 					      i, h->name, sig, h->sig);

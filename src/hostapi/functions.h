@@ -5,8 +5,19 @@
  * A pvf_hostapi_ctx is the host side of one instance: the imported memory
  * (if the module imports `env.memory`), the freeing-bump allocator over the
  * instance's memory 0, the log sink and level, the deprecated
- * batch-verification flag and the last error-level log line (the panic
- * message a runtime logs just before `unreachable`).
+ * batch-verification flag, the last error-level log line (the panic
+ * message a runtime logs just before `unreachable`) and, for runtime calls
+ * other than validation, a storage state.
+ *
+ * Validation and runtime calls: validate_block runs exactly as under
+ * Polkadot's PVF executor, where every storage function is a stub that
+ * traps. A call of any other export (Core_version, Metadata_metadata, ...)
+ * is a Substrate runtime call against an empty state: the context owns a
+ * pvf_state (hostapi/state.h) that starts empty and is freed with the
+ * context, and the registry's PVF_HOSTFN_STATE functions (main-trie
+ * storage, storage transactions, storage_proof_size) work on it with
+ * sp-io's semantics over an empty backend. Without a state those functions
+ * trap exactly like the stub ("unsupported host function NAME").
  *
  *   pvf_hostapi_ctx_new()     options -> context
  *   pvf_hostapi_bind()        artifact imports -> bindings (memory created)
@@ -26,6 +37,10 @@
  *                        whatever maximum the import declares;
  *   env.<implemented>    its implementation; the import's type must equal
  *                        the registry's signature, else PVF_E_LINK;
+ *   env.<state function> its implementation, which traps as the stub when
+ *                        the context has no state at call time; imported
+ *                        with another signature: the stub (the state may
+ *                        be given after binding, see below);
  *   env.<anything else>  a stub that traps PVF_TRAP_UNSUPPORTED_HOST with
  *                        "unsupported host function NAME" when called;
  *   other modules, tables, globals: PVF_E_LINK.
@@ -44,6 +59,7 @@
 #include "common/error.h"
 #include "engine/engine.h"
 #include "hostapi/allocator.h"
+#include "hostapi/state.h"
 
 /* sp_core::RuntimeInterfaceLogLevel, as passed to ext_logging_log. */
 #define PVF_LOG_ERROR 0u
@@ -80,6 +96,8 @@ typedef struct pvf_hostapi_opts {
 	bool max_log_level_set;   /* false: PVF_LOG_FILTER_DEFAULT */
 	pvf_log_sink log_sink;    /* may be NULL */
 	void *log_user;
+	bool runtime_state;       /* a runtime call, not validation: the context
+				   * starts with an empty storage state */
 } pvf_hostapi_opts;
 
 typedef struct pvf_hostapi_ctx pvf_hostapi_ctx;
@@ -104,6 +122,14 @@ int pvf_hostapi_bind(const pvf_artifact *a, pvf_hostapi_ctx *ctx, pvf_binding **
  * mistyped `__heap_base` is PVF_E_INSTANTIATE, as Substrate refuses to call
  * such a runtime. */
 int pvf_hostapi_ctx_attach(pvf_hostapi_ctx *ctx, pvf_instance *inst, pvf_error *err);
+
+/* Before a call: `on` gives the context an empty storage state (an
+ * existing one is kept), `off` frees it, so that the PVF_HOSTFN_STATE
+ * functions trap as stubs. For instances created before the export to call
+ * is known. Errors: PVF_E_NOMEM, PVF_E_USAGE. */
+int pvf_hostapi_ctx_set_runtime_state(pvf_hostapi_ctx *ctx, bool on, pvf_error *err);
+/* The context's storage state, or NULL (validation). */
+pvf_state *pvf_hostapi_state(const pvf_hostapi_ctx *ctx);
 
 /* Host-side allocation in the attached instance's memory (the input buffer
  * of the calling convention). Errors are PVF_E_TRAP from the allocator or

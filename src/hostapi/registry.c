@@ -12,12 +12,13 @@
  *   - the shared corpus, pvf/host-functions-used.tsv: the functions six real
  *     Cumulus PVFs import; the unit test checks every row against this table.
  *
- * Status follows the categories of registry.h. Where it differs from what
- * Polkadot's PVF executor links: Polkadot links all of sp_io::crypto, trie
- * and misc, but the keystore functions there panic without a keystore (a
- * trap for the PVF, same outcome as our stub), while trie *_verify_proof and
- * misc_last_cursor are real functions in Polkadot and stubs here (no known
- * PVF imports them).
+ * Status follows the categories of registry.h (the storage rows marked
+ * STATE are stubs for validation, real for other runtime calls). Where it
+ * differs from what Polkadot's PVF executor links: Polkadot links all of
+ * sp_io::crypto, trie and misc, but the keystore functions there panic
+ * without a keystore (a trap for the PVF, same outcome as our stub), while
+ * trie *_verify_proof and misc_last_cursor are real functions in Polkadot
+ * and stubs here (no known PVF imports them).
  *
  * Invariant: rows are sorted by strcmp() of the name, names are unique.
  * The unit test checks both, so a row added out of order fails the build's
@@ -155,27 +156,27 @@ static const pvf_hostfn_desc hostfns[] = {
 	{ "ext_offchain_submit_transaction_version_2", "I:i", PVF_HOSTFN_STUB },
 	{ "ext_offchain_timestamp_version_1", ":I", PVF_HOSTFN_STUB },
 	{ "ext_panic_handler_abort_on_panic_version_1", "I:", PVF_HOSTFN_STUB },
-	{ "ext_storage_append_version_1", "II:", PVF_HOSTFN_STUB },
-	{ "ext_storage_changes_root_version_1", "I:I", PVF_HOSTFN_STUB },
-	{ "ext_storage_clear_prefix_version_1", "I:", PVF_HOSTFN_STUB },
-	{ "ext_storage_clear_prefix_version_2", "II:I", PVF_HOSTFN_STUB },
+	{ "ext_storage_append_version_1", "II:", PVF_HOSTFN_STATE },
+	{ "ext_storage_changes_root_version_1", "I:I", PVF_HOSTFN_STATE },
+	{ "ext_storage_clear_prefix_version_1", "I:", PVF_HOSTFN_STATE },
+	{ "ext_storage_clear_prefix_version_2", "II:I", PVF_HOSTFN_STATE },
 	{ "ext_storage_clear_prefix_version_3", "III:I", PVF_HOSTFN_STUB },
 	{ "ext_storage_clear_prefix_version_4", "IIIIi:i", PVF_HOSTFN_STUB },
-	{ "ext_storage_clear_version_1", "I:", PVF_HOSTFN_STUB },
-	{ "ext_storage_commit_transaction_version_1", ":", PVF_HOSTFN_STUB },
-	{ "ext_storage_exists_version_1", "I:i", PVF_HOSTFN_STUB },
-	{ "ext_storage_get_version_1", "I:I", PVF_HOSTFN_STUB },
-	{ "ext_storage_next_key_version_1", "I:I", PVF_HOSTFN_STUB },
-	{ "ext_storage_next_key_version_2", "II:i", PVF_HOSTFN_STUB },
-	{ "ext_storage_proof_size_storage_proof_size_version_1", ":I", PVF_HOSTFN_STUB },
-	{ "ext_storage_read_version_1", "IIi:I", PVF_HOSTFN_STUB },
-	{ "ext_storage_read_version_2", "IIii:I", PVF_HOSTFN_STUB },
-	{ "ext_storage_rollback_transaction_version_1", ":", PVF_HOSTFN_STUB },
-	{ "ext_storage_root_version_1", ":I", PVF_HOSTFN_STUB },
-	{ "ext_storage_root_version_2", "i:I", PVF_HOSTFN_STUB },
-	{ "ext_storage_root_version_3", "I:", PVF_HOSTFN_STUB },
-	{ "ext_storage_set_version_1", "II:", PVF_HOSTFN_STUB },
-	{ "ext_storage_start_transaction_version_1", ":", PVF_HOSTFN_STUB },
+	{ "ext_storage_clear_version_1", "I:", PVF_HOSTFN_STATE },
+	{ "ext_storage_commit_transaction_version_1", ":", PVF_HOSTFN_STATE },
+	{ "ext_storage_exists_version_1", "I:i", PVF_HOSTFN_STATE },
+	{ "ext_storage_get_version_1", "I:I", PVF_HOSTFN_STATE },
+	{ "ext_storage_next_key_version_1", "I:I", PVF_HOSTFN_STATE },
+	{ "ext_storage_next_key_version_2", "II:i", PVF_HOSTFN_STATE },
+	{ "ext_storage_proof_size_storage_proof_size_version_1", ":I", PVF_HOSTFN_STATE },
+	{ "ext_storage_read_version_1", "IIi:I", PVF_HOSTFN_STATE },
+	{ "ext_storage_read_version_2", "IIii:I", PVF_HOSTFN_STATE },
+	{ "ext_storage_rollback_transaction_version_1", ":", PVF_HOSTFN_STATE },
+	{ "ext_storage_root_version_1", ":I", PVF_HOSTFN_STATE },
+	{ "ext_storage_root_version_2", "i:I", PVF_HOSTFN_STATE },
+	{ "ext_storage_root_version_3", "I:", PVF_HOSTFN_STATE },
+	{ "ext_storage_set_version_1", "II:", PVF_HOSTFN_STATE },
+	{ "ext_storage_start_transaction_version_1", ":", PVF_HOSTFN_STATE },
 	{ "ext_transaction_index_index_version_1", "iii:", PVF_HOSTFN_STUB },
 	{ "ext_transaction_index_renew_version_1", "ii:", PVF_HOSTFN_STUB },
 	{ "ext_trie_blake2_256_ordered_root_version_1", "I:i", PVF_HOSTFN_IMPLEMENTED },

@@ -19,10 +19,23 @@
  *                           signature verification and key recovery, batch
  *                           verification, trie roots, misc printing and
  *                           runtime_version, logging);
+ *   PVF_HOSTFN_STATE        implemented when the host context has a
+ *                           runtime-call state (a call of an export other
+ *                           than validate_block: hostapi/state.h), a stub
+ *                           otherwise; the main-trie storage functions
+ *                           (get, read, set, clear, exists, append,
+ *                           clear_prefix 1-2, next_key, root, changes_root,
+ *                           transactions) and Cumulus' storage_proof_size.
+ *                           Validation sees them as stubs, as Polkadot's PVF
+ *                           executor links them;
  *   PVF_HOSTFN_STUB         known, but linked to a stub that traps when
  *                           called, as Polkadot's PVF executor does for
- *                           storage, child storage, offchain, keystore
- *                           (key generation / signing), tracing, ...
+ *                           child storage, offchain, keystore (key
+ *                           generation / signing), tracing, the cursor
+ *                           versions of storage clear_prefix (3, 4), ...
+ *
+ * Callers that only ask "does validation get a real function" compare with
+ * PVF_HOSTFN_IMPLEMENTED: for validation a STATE row is a stub.
  */
 #ifndef PVF_HOSTAPI_REGISTRY_H
 #define PVF_HOSTAPI_REGISTRY_H
@@ -32,6 +45,7 @@
 
 #define PVF_HOSTFN_IMPLEMENTED 1u
 #define PVF_HOSTFN_STUB 2u
+#define PVF_HOSTFN_STATE 3u
 
 /* Longest name and signature in the table (for callers' buffers). */
 #define PVF_HOSTFN_NAME_MAX 64u
@@ -40,7 +54,7 @@
 typedef struct pvf_hostfn_desc {
 	const char *name;  /* e.g. "ext_hashing_blake2_256_version_1" */
 	const char *sig;   /* e.g. "I:i" */
-	uint8_t status;    /* PVF_HOSTFN_IMPLEMENTED or PVF_HOSTFN_STUB */
+	uint8_t status;    /* PVF_HOSTFN_IMPLEMENTED, _STATE or _STUB */
 } pvf_hostfn_desc;
 
 /* The row named name[0..len) (not necessarily NUL-terminated; embedded NULs

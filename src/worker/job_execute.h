@@ -36,7 +36,13 @@
 typedef struct pvf_exec_request {
 	const uint8_t *input;          /* may be NULL when input_len is 0 */
 	size_t input_len;              /* at most PVF_ALLOC_MAX_SIZE (the allocator's limit) */
-	const char *export_name;       /* NULL: "validate_block" */
+	const char *export_name;       /* NULL: "validate_block". validate_block
+					* (named or NULL) is validation: the
+					* storage functions trap, as under
+					* Polkadot's PVF executor. Any other
+					* export is a runtime call against an
+					* empty storage state, discarded after
+					* the call (hostapi/functions.h). */
 	bool check_validation_result;  /* decode the output as ValidationResult
 					* (always done when export_name is NULL) */
 	uint32_t max_pages;            /* heap maximum; 0: the artifact's / default */
@@ -68,10 +74,11 @@ int pvf_job_execute(const char *artifact_path, const pvf_exec_request *req, pvf_
 int pvf_exec_call(pvf_artifact *a, const pvf_exec_request *req, pvf_exec_result *res, pvf_error *err);
 
 /* The same in two steps, so that a job can instantiate before its request
- * arrives: pvf_exec_instance_new uses only the request's max_pages and log
- * settings (a trap while instantiating is kept and reported by every run);
- * pvf_exec_instance_run passes the input and calls the export — at most
- * once per instance. */
+ * arrives: pvf_exec_instance_new uses only the request's max_pages, log
+ * settings and export name (a trap while instantiating is kept and
+ * reported by every run); pvf_exec_instance_run passes the input and calls
+ * the export — at most once per instance — after giving the host context a
+ * storage state or taking it away to match the export it calls. */
 typedef struct pvf_exec_instance pvf_exec_instance;
 int pvf_exec_instance_new(pvf_artifact *a, const pvf_exec_request *req, pvf_exec_instance **ret, pvf_error *err);
 int pvf_exec_instance_run(pvf_exec_instance *ei, const pvf_exec_request *req, pvf_exec_result *res, pvf_error *err);

@@ -34,6 +34,16 @@
  *   [SPV]    sp-version RuntimeVersion::decode_with_version_hint: without a
  *            Core API >= 3 the transaction_version is 1 and system_version
  *            0, and the host re-encodes all eight fields.
+ *   [STO]    sp-io lib.rs Storage and sp-state-machine ext.rs: get/next_key
+ *            return SCALE Option<Vec<u8>>, read v1 Option<u32> (0x01 ++ u32
+ *            LE), read v2 the length or -1 and the whole buffer written back,
+ *            clear_prefix v2 KillStorageResult (AllRemoved = 0x00 ++ u32 of
+ *            backend loops: 0 over an empty backend, overlay keys all
+ *            removed), root the raw 32-byte hash (AllocateAndReturnFatPointer),
+ *            changes_root None, commit/rollback without a transaction panic
+ *            ("No open transaction that can be ..."), writes of
+ *            ":child_storage:" keys refused; Cumulus storage_proof_size
+ *            u64::MAX without a recorder.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,7 +61,7 @@
 #include "worker/code.h"
 
 static char g_dir[] = "/tmp/pvfhost-test-hostapi-XXXXXX";
-static char g_funcs[600], g_impmem[600], g_badsig[600];
+static char g_funcs[600], g_impmem[600], g_badsig[600], g_storage[600], g_storage_mt[600];
 
 /* ---- fixture ------------------------------------------------------------- */
 
@@ -99,9 +109,12 @@ static void prep(const char *name, char *out)
 	pvf_code_free(c);
 }
 
-static void fx_open(fx *f, const char *art, uint32_t filter)
+/* `runtime_state`: a runtime call (the storage functions work on an empty
+ * state) rather than validation. */
+static void fx_open_opts(fx *f, const char *art, uint32_t filter, bool runtime_state)
 {
-	pvf_hostapi_opts o = { .max_log_level = filter, .max_log_level_set = true, .log_sink = sink };
+	pvf_hostapi_opts o = { .max_log_level = filter, .max_log_level_set = true, .log_sink = sink,
+			       .runtime_state = runtime_state };
 	pvf_error err;
 	pvf_trap trap;
 
@@ -116,6 +129,11 @@ static void fx_open(fx *f, const char *art, uint32_t filter)
 		fail_msg("instantiate: %s", err.msg);
 	if (pvf_hostapi_ctx_attach(f->ctx, f->in, &err) < 0)
 		fail_msg("attach: %s", err.msg);
+}
+
+static void fx_open(fx *f, const char *art, uint32_t filter)
+{
+	fx_open_opts(f, art, filter, false);
 }
 
 static void fx_close(fx *f)
@@ -741,6 +759,359 @@ static void test_bind_errors_and_memory(void **state)
 	fx_close(&f);
 }
 
+/* ---- storage: runtime calls only ------------------------------------------ */
+
+/* Writes a key/value at fixed scratch places and returns their fat pointers. */
+static uint64_t put(fx *f, uint32_t addr, const void *p, size_t n)
+{
+	if (n)
+		wr(f, addr, p, n);
+	return fat(addr, (uint32_t)n);
+}
+
+static void test_storage_validation_stubs(void **state)
+{
+	static const struct {
+		const char *name;
+		uint32_t nargs, nres;
+	} fns[] = {
+		{ "ext_storage_get_version_1", 1, 1 },
+		{ "ext_storage_read_version_1", 3, 1 },
+		{ "ext_storage_read_version_2", 4, 1 },
+		{ "ext_storage_set_version_1", 2, 0 },
+		{ "ext_storage_clear_version_1", 1, 0 },
+		{ "ext_storage_exists_version_1", 1, 1 },
+		{ "ext_storage_append_version_1", 2, 0 },
+		{ "ext_storage_clear_prefix_version_1", 1, 0 },
+		{ "ext_storage_clear_prefix_version_2", 2, 1 },
+		{ "ext_storage_next_key_version_1", 1, 1 },
+		{ "ext_storage_next_key_version_2", 2, 1 },
+		{ "ext_storage_root_version_1", 0, 1 },
+		{ "ext_storage_root_version_2", 1, 1 },
+		{ "ext_storage_root_version_3", 1, 0 },
+		{ "ext_storage_changes_root_version_1", 1, 1 },
+		{ "ext_storage_start_transaction_version_1", 0, 0 },
+		{ "ext_storage_commit_transaction_version_1", 0, 0 },
+		{ "ext_storage_rollback_transaction_version_1", 0, 0 },
+		{ "ext_storage_proof_size_storage_proof_size_version_1", 0, 1 },
+		{ "ext_storage_clear_prefix_version_3", 3, 1 },
+	};
+	uint64_t a[4] = { fat(IN, 1), fat(IN2, 1), 0, 0 };
+	char msg[128];
+	pvf_error err;
+	fx f;
+
+	(void)state;
+	/* Validation: no state, every storage function traps as Polkadot's stub. */
+	fx_open(&f, g_storage, PVF_LOG_FILTER_INFO);
+	assert_null(pvf_hostapi_state(f.ctx));
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		snprintf(msg, sizeof(msg), "unsupported host function %s", fns[i].name);
+		expect_trap(&f, fns[i].name, a, fns[i].nargs, fns[i].nres, PVF_TRAP_UNSUPPORTED_HOST, msg);
+	}
+	/* A state given after binding (an instance made before its request)
+	 * makes them work; taking it away makes them stubs again. */
+	assert_int_equal(pvf_hostapi_ctx_set_runtime_state(f.ctx, true, &err), 0);
+	assert_non_null(pvf_hostapi_state(f.ctx));
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 0);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 1);
+	assert_int_equal(pvf_hostapi_ctx_set_runtime_state(f.ctx, true, &err), 0); /* kept */
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 1);
+	assert_int_equal(pvf_hostapi_ctx_set_runtime_state(f.ctx, false, &err), 0);
+	assert_null(pvf_hostapi_state(f.ctx));
+	expect_trap(&f, "ext_storage_exists_version_1", a, 1, 1, PVF_TRAP_UNSUPPORTED_HOST,
+		    "unsupported host function ext_storage_exists_version_1");
+	fx_close(&f);
+
+	/* The cursor version stays a stub even with a state. */
+	fx_open_opts(&f, g_storage, PVF_LOG_FILTER_INFO, true);
+	expect_trap(&f, "ext_storage_clear_prefix_version_3", a, 3, 1, PVF_TRAP_UNSUPPORTED_HOST,
+		    "unsupported host function ext_storage_clear_prefix_version_3");
+	fx_close(&f);
+
+	/* Mistyped: links, to the stub, with or without a state. */
+	for (int st = 0; st < 2; st++) {
+		fx_open_opts(&f, g_storage_mt, PVF_LOG_FILTER_INFO, st == 1);
+		expect_trap(&f, "ext_storage_exists_version_1", a, 1, 1, PVF_TRAP_UNSUPPORTED_HOST,
+			    "unsupported host function ext_storage_exists_version_1");
+		fx_close(&f);
+	}
+	assert_int_equal(pvf_hostapi_ctx_set_runtime_state(NULL, true, &err), -1);
+	assert_int_equal(err.code, PVF_E_USAGE);
+}
+
+static void test_storage_get_set_read(void **state)
+{
+	uint8_t fill[8], got[8];
+	uint64_t a[4], r;
+	const uint8_t *v;
+	size_t vl;
+	fx f;
+
+	(void)state;
+	fx_open_opts(&f, g_storage, PVF_LOG_FILTER_INFO, true);
+	/* get of an absent key: None, one allocated byte [STO] */
+	a[0] = put(&f, IN, "abc", 3);
+	r = call1(&f, "ext_storage_get_version_1", a, 1);
+	assert_int_equal(r >> 32, 1);
+	expect_mem_hex(&f, (uint32_t)r, "00");
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 0);
+	/* set, then get: Some(compact(11) ++ "hello world") */
+	a[1] = put(&f, IN2, "hello world", 11);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	assert_true(pvf_state_get(pvf_hostapi_state(f.ctx), (const uint8_t *)"abc", 3, &v, &vl));
+	assert_int_equal(vl, 11);
+	assert_memory_equal(v, "hello world", 11);
+	r = call1(&f, "ext_storage_get_version_1", a, 1);
+	assert_int_equal(r >> 32, 13);
+	expect_mem_hex(&f, (uint32_t)r, "012c68656c6c6f20776f726c64");
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 1);
+
+	/* read v1: offset 6, 3-byte buffer: "wor" written, the rest of memory
+	 * untouched, Some(5) = 01 05000000 [STO] */
+	memset(fill, 0xee, sizeof(fill));
+	wr(&f, OUT, fill, sizeof(fill));
+	a[1] = fat(OUT, 3);
+	a[2] = 6;
+	r = call1(&f, "ext_storage_read_version_1", a, 3);
+	assert_int_equal(r >> 32, 5);
+	expect_mem_hex(&f, (uint32_t)r, "0105000000");
+	expect_mem_hex(&f, OUT, "776f72eeeeeeeeee");
+	/* offset past the end: Some(0), nothing written */
+	wr(&f, OUT, fill, sizeof(fill));
+	a[2] = 100;
+	r = call1(&f, "ext_storage_read_version_1", a, 3);
+	expect_mem_hex(&f, (uint32_t)r, "0100000000");
+	expect_mem_hex(&f, OUT, "eeeeeeeeeeeeeeee");
+	/* the whole value into a larger buffer */
+	a[1] = fat(OUT, 8);
+	a[2] = 0;
+	r = call1(&f, "ext_storage_read_version_1", a, 3);
+	expect_mem_hex(&f, (uint32_t)r, "010b000000");
+	expect_mem_hex(&f, OUT, "68656c6c6f20776f");
+	/* absent key: None */
+	a[0] = put(&f, IN, "abd", 3);
+	r = call1(&f, "ext_storage_read_version_1", a, 3);
+	assert_int_equal(r >> 32, 1);
+	expect_mem_hex(&f, (uint32_t)r, "00");
+	/* out of bounds buffer traps */
+	a[1] = fat(131072 - 2, 3);
+	expect_trap(&f, "ext_storage_read_version_1", a, 3, 1, PVF_TRAP_HOST_ERROR, "value_out");
+
+	/* read v2: the length past the offset; the buffer written whole */
+	a[0] = put(&f, IN, "abc", 3);
+	wr(&f, OUT, fill, sizeof(fill));
+	a[1] = fat(OUT, 3);
+	a[2] = 6;
+	a[3] = 0; /* too small, no partial read: zeros */
+	assert_int_equal(call1(&f, "ext_storage_read_version_2", a, 4), 5);
+	expect_mem_hex(&f, OUT, "000000eeeeeeeeee");
+	a[3] = 1; /* partial */
+	assert_int_equal(call1(&f, "ext_storage_read_version_2", a, 4), 5);
+	expect_mem_hex(&f, OUT, "776f72eeeeeeeeee");
+	a[1] = fat(OUT, 8);
+	a[3] = 0;
+	assert_int_equal(call1(&f, "ext_storage_read_version_2", a, 4), 5);
+	expect_mem_hex(&f, OUT, "776f726c64000000");
+	a[0] = put(&f, IN, "zzz", 3);
+	wr(&f, OUT, fill, sizeof(fill));
+	assert_true(call1(&f, "ext_storage_read_version_2", a, 4) == UINT64_MAX); /* None: -1 */
+	rd(&f, OUT, got, 8);
+	memset(fill, 0, sizeof(fill));
+	assert_memory_equal(got, fill, 8);
+
+	/* an empty value is a value; clear removes it */
+	a[0] = put(&f, IN, "e", 1);
+	a[1] = fat(IN2, 0);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	r = call1(&f, "ext_storage_get_version_1", a, 1);
+	expect_mem_hex(&f, (uint32_t)r, "0100");
+	call0(&f, "ext_storage_clear_version_1", a, 1);
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 0);
+	/* the empty key too */
+	a[0] = fat(IN, 0);
+	a[1] = put(&f, IN2, "x", 1);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 1);
+	/* child storage keys are refused by set and clear [STO] */
+	a[0] = put(&f, IN, ":child_storage:default:x", 24);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 0);
+	/* bounds */
+	a[0] = fat(131072 - 1, 2);
+	expect_trap(&f, "ext_storage_get_version_1", a, 1, 1, PVF_TRAP_HOST_ERROR,
+		    "ext_storage_get_version_1: key: memory range");
+	fx_close(&f);
+}
+
+static void test_storage_next_key_clear_prefix(void **state)
+{
+	static const char *keys[] = { "abc", "abd", "abda", "b", "ab" };
+	uint64_t a[2], r;
+	uint8_t fill[8];
+	fx f;
+
+	(void)state;
+	fx_open_opts(&f, g_storage, PVF_LOG_FILTER_INFO, true);
+	a[1] = put(&f, IN2, "v", 1);
+	for (size_t i = 0; i < 5; i++) {
+		a[0] = put(&f, IN, keys[i], strlen(keys[i]));
+		call0(&f, "ext_storage_set_version_1", a, 2);
+	}
+	/* next_key v1: strictly greater, Some(Vec) or None [STO] */
+	a[0] = put(&f, IN, "abc", 3);
+	r = call1(&f, "ext_storage_next_key_version_1", a, 1);
+	assert_int_equal(r >> 32, 5);
+	expect_mem_hex(&f, (uint32_t)r, "010c616264"); /* Some("abd") */
+	a[0] = put(&f, IN, "a", 1);
+	r = call1(&f, "ext_storage_next_key_version_1", a, 1);
+	expect_mem_hex(&f, (uint32_t)r, "01086162"); /* Some("ab") */
+	a[0] = put(&f, IN, "b", 1);
+	r = call1(&f, "ext_storage_next_key_version_1", a, 1);
+	assert_int_equal(r >> 32, 1);
+	expect_mem_hex(&f, (uint32_t)r, "00");
+	/* next_key v2: the length, the key written when it fits, zeros after */
+	memset(fill, 0xee, sizeof(fill));
+	wr(&f, OUT, fill, sizeof(fill));
+	a[0] = put(&f, IN, "abd", 3);
+	a[1] = fat(OUT, 6);
+	assert_int_equal(call1(&f, "ext_storage_next_key_version_2", a, 2), 4);
+	expect_mem_hex(&f, OUT, "616264610000eeee");
+	a[1] = fat(OUT, 3); /* too small: zeros, the length still returned */
+	assert_int_equal(call1(&f, "ext_storage_next_key_version_2", a, 2), 4);
+	expect_mem_hex(&f, OUT, "000000610000eeee");
+	a[0] = put(&f, IN, "c", 1);
+	assert_int_equal(call1(&f, "ext_storage_next_key_version_2", a, 2), 0);
+
+	/* clear_prefix v2 with limit Some(1): over an empty backend every
+	 * overlay key goes and the result is AllRemoved(0) [STO] */
+	a[0] = put(&f, IN, "abd", 3);
+	a[1] = put(&f, IN2, "\x01\x01\x00\x00\x00", 5);
+	r = call1(&f, "ext_storage_clear_prefix_version_2", a, 2);
+	assert_int_equal(r >> 32, 5);
+	expect_mem_hex(&f, (uint32_t)r, "0000000000");
+	assert_int_equal(pvf_state_count(pvf_hostapi_state(f.ctx)), 3);
+	a[0] = put(&f, IN, "abda", 4);
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 0);
+	/* limit None */
+	a[0] = put(&f, IN, "ab", 2);
+	a[1] = put(&f, IN2, "\x00", 1);
+	r = call1(&f, "ext_storage_clear_prefix_version_2", a, 2);
+	expect_mem_hex(&f, (uint32_t)r, "0000000000");
+	assert_int_equal(pvf_state_count(pvf_hostapi_state(f.ctx)), 1);
+	/* an undecodable limit traps */
+	a[1] = put(&f, IN2, "\x02", 1);
+	expect_trap(&f, "ext_storage_clear_prefix_version_2", a, 2, 1, PVF_TRAP_HOST_ERROR, "limit");
+	a[1] = put(&f, IN2, "\x01\x01", 2);
+	expect_trap(&f, "ext_storage_clear_prefix_version_2", a, 2, 1, PVF_TRAP_HOST_ERROR, "limit");
+	/* v1; prefixes that collide with ":child_storage:" (the empty one
+	 * included) are refused [STO] */
+	a[0] = fat(IN, 0);
+	call0(&f, "ext_storage_clear_prefix_version_1", a, 1);
+	a[0] = put(&f, IN, ":chi", 4);
+	call0(&f, "ext_storage_clear_prefix_version_1", a, 1);
+	assert_int_equal(pvf_state_count(pvf_hostapi_state(f.ctx)), 1);
+	a[0] = put(&f, IN, "b", 1);
+	call0(&f, "ext_storage_clear_prefix_version_1", a, 1);
+	assert_int_equal(pvf_state_count(pvf_hostapi_state(f.ctx)), 0);
+	fx_close(&f);
+}
+
+static void test_storage_append_transactions(void **state)
+{
+	uint64_t a[2], r;
+	fx f;
+
+	(void)state;
+	fx_open_opts(&f, g_storage, PVF_LOG_FILTER_INFO, true);
+	/* append to a missing key: compact(1) ++ item; then compact(2) */
+	a[0] = put(&f, IN, "events", 6);
+	a[1] = put(&f, IN2, "\xaa\xbb", 2);
+	call0(&f, "ext_storage_append_version_1", a, 2);
+	a[1] = put(&f, IN2, "\xcc", 1);
+	call0(&f, "ext_storage_append_version_1", a, 2);
+	r = call1(&f, "ext_storage_get_version_1", a, 1);
+	expect_mem_hex(&f, (uint32_t)r, "011008aabbcc"); /* Some(Vec of 4 bytes: 08 aa bb cc) */
+
+	/* a rolled-back transaction leaves nothing behind */
+	call0(&f, "ext_storage_start_transaction_version_1", NULL, 0);
+	call0(&f, "ext_storage_append_version_1", a, 2);
+	a[0] = put(&f, IN, "tx", 2);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	call0(&f, "ext_storage_start_transaction_version_1", NULL, 0);
+	call0(&f, "ext_storage_clear_version_1", a, 1);
+	call0(&f, "ext_storage_commit_transaction_version_1", NULL, 0);
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 0);
+	call0(&f, "ext_storage_rollback_transaction_version_1", NULL, 0);
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 0);
+	a[0] = put(&f, IN, "events", 6);
+	r = call1(&f, "ext_storage_get_version_1", a, 1);
+	expect_mem_hex(&f, (uint32_t)r, "011008aabbcc");
+	/* a committed one keeps its changes */
+	call0(&f, "ext_storage_start_transaction_version_1", NULL, 0);
+	a[0] = put(&f, IN, "tx", 2);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	call0(&f, "ext_storage_commit_transaction_version_1", NULL, 0);
+	assert_int_equal(call1(&f, "ext_storage_exists_version_1", a, 1), 1);
+	assert_int_equal(pvf_state_depth(pvf_hostapi_state(f.ctx)), 0);
+	/* no open transaction: the panics of sp-io trap [STO] */
+	expect_trap(&f, "ext_storage_commit_transaction_version_1", NULL, 0, 0, PVF_TRAP_HOST_ERROR,
+		    "No open transaction that can be committed.");
+	expect_trap(&f, "ext_storage_rollback_transaction_version_1", NULL, 0, 0, PVF_TRAP_HOST_ERROR,
+		    "No open transaction that can be rolled back.");
+	fx_close(&f);
+}
+
+static void test_storage_root_misc(void **state)
+{
+	uint64_t a[2], r;
+	fx f;
+
+	(void)state;
+	fx_open_opts(&f, g_storage, PVF_LOG_FILTER_INFO, true);
+	/* the empty state: the empty trie root, 32 raw bytes [W3F] [STO] */
+	r = call1(&f, "ext_storage_root_version_1", NULL, 0);
+	assert_int_equal(r >> 32, 32);
+	expect_mem_hex(&f, (uint32_t)r, "03170a2e7597b7b7e3d84c05391d139a62b157e78786d8c082f29dcf4c111314");
+	/* W3F row 0 written through the host functions */
+	a[0] = put(&f, IN, "static", 6);
+	a[1] = put(&f, IN2, "Inverse", 7);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	a[0] = put(&f, IN, "even-keeled", 11);
+	a[1] = put(&f, IN2, "Future-proofed", 14);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	a[0] = put(&f, IN, "static", 6);
+	a[1] = put(&f, IN2, "even-keeled", 11);
+	call0(&f, "ext_storage_set_version_1", a, 2);
+	r = call1(&f, "ext_storage_root_version_1", NULL, 0);
+	assert_int_equal(r >> 32, 32);
+	expect_mem_hex(&f, (uint32_t)r, "1192e3ed48d28fba2eeae885fa367c535eca6a149eafad982265586902783d4f");
+	a[0] = 1; /* state version 1: all values short, the same root */
+	r = call1(&f, "ext_storage_root_version_2", a, 1);
+	expect_mem_hex(&f, (uint32_t)r, "1192e3ed48d28fba2eeae885fa367c535eca6a149eafad982265586902783d4f");
+	a[0] = 2;
+	expect_trap(&f, "ext_storage_root_version_2", a, 1, 1, PVF_TRAP_HOST_ERROR, "invalid state version");
+	/* v3: into a buffer of at least 32 bytes, zeros after */
+	wr(&f, OUT, "\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee"
+		    "\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee", 36);
+	a[0] = fat(OUT, 34);
+	call0(&f, "ext_storage_root_version_3", a, 1);
+	expect_mem_hex(&f, OUT, "1192e3ed48d28fba2eeae885fa367c535eca6a149eafad982265586902783d4f0000eeee");
+	a[0] = fat(OUT, 31);
+	expect_trap(&f, "ext_storage_root_version_3", a, 1, 0, PVF_TRAP_HOST_ERROR, "large enough");
+	/* changes_root: None; the argument is still bounds-checked */
+	a[0] = fat(IN, 32);
+	r = call1(&f, "ext_storage_changes_root_version_1", a, 1);
+	assert_int_equal(r >> 32, 1);
+	expect_mem_hex(&f, (uint32_t)r, "00");
+	a[0] = fat(131072, 1);
+	expect_trap(&f, "ext_storage_changes_root_version_1", a, 1, 1, PVF_TRAP_HOST_ERROR, "out of bounds");
+	/* no proof is recorded: u64::MAX */
+	assert_true(call1(&f, "ext_storage_proof_size_storage_proof_size_version_1", NULL, 0) == UINT64_MAX);
+	fx_close(&f);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -749,6 +1120,8 @@ static int setup(void **state)
 	prep("hostapi_funcs", g_funcs);
 	prep("hostapi_import_memory", g_impmem);
 	prep("hostapi_bad_sig", g_badsig);
+	prep("hostapi_storage", g_storage);
+	prep("hostapi_storage_mistyped", g_storage_mt);
 	return 0;
 }
 
@@ -775,6 +1148,11 @@ int main(void)
 		cmocka_unit_test(test_runtime_version),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_bind_errors_and_memory),
+		cmocka_unit_test(test_storage_validation_stubs),
+		cmocka_unit_test(test_storage_get_set_read),
+		cmocka_unit_test(test_storage_next_key_clear_prefix),
+		cmocka_unit_test(test_storage_append_transactions),
+		cmocka_unit_test(test_storage_root_misc),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

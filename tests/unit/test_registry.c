@@ -1,5 +1,5 @@
 /* test_registry.c — the host-function table: order and shape, signatures
- * from Substrate's sp-io, and every row of the corpus'
+ * and statuses from Substrate's sp-io, and every row of the corpus'
  * host-functions-used.tsv (read at test time) found with the same type. */
 #include <setjmp.h>
 #include <stdbool.h>
@@ -38,7 +38,12 @@ static void test_table_shape(void **state)
 		assert_true(strlen(d->name) <= PVF_HOSTFN_NAME_MAX);
 		assert_true(strncmp(d->name, "ext_", 4) == 0);
 		assert_non_null(strstr(d->name, "_version_"));
-		assert_true(d->status == PVF_HOSTFN_IMPLEMENTED || d->status == PVF_HOSTFN_STUB);
+		assert_true(d->status == PVF_HOSTFN_IMPLEMENTED || d->status == PVF_HOSTFN_STUB ||
+			    d->status == PVF_HOSTFN_STATE);
+		/* only main-trie storage (and Cumulus' proof size) depends on
+		 * a runtime-call state */
+		if (d->status == PVF_HOSTFN_STATE)
+			assert_true(strncmp(d->name, "ext_storage_", 12) == 0);
 		assert_int_equal(pvf_hostfn_sig_parse(d->sig, p, &np, r, &nr), 0);
 		assert_true(nr <= 1); /* host functions return at most one value */
 		/* every row is found by lookup */
@@ -66,6 +71,28 @@ static void test_known_signatures(void **state)
 		{ "ext_trie_keccak_256_ordered_root_version_2", "Ii:i", PVF_HOSTFN_IMPLEMENTED },
 		{ "ext_misc_print_num_version_1", "I:", PVF_HOSTFN_IMPLEMENTED },
 		{ "ext_storage_clear_prefix_version_4", "IIIIi:i", PVF_HOSTFN_STUB },
+		{ "ext_storage_clear_prefix_version_3", "III:I", PVF_HOSTFN_STUB },
+		/* storage: real for runtime calls, stubs for validation */
+		{ "ext_storage_get_version_1", "I:I", PVF_HOSTFN_STATE },
+		{ "ext_storage_read_version_1", "IIi:I", PVF_HOSTFN_STATE },
+		{ "ext_storage_read_version_2", "IIii:I", PVF_HOSTFN_STATE },
+		{ "ext_storage_set_version_1", "II:", PVF_HOSTFN_STATE },
+		{ "ext_storage_clear_version_1", "I:", PVF_HOSTFN_STATE },
+		{ "ext_storage_exists_version_1", "I:i", PVF_HOSTFN_STATE },
+		{ "ext_storage_append_version_1", "II:", PVF_HOSTFN_STATE },
+		{ "ext_storage_clear_prefix_version_1", "I:", PVF_HOSTFN_STATE },
+		{ "ext_storage_clear_prefix_version_2", "II:I", PVF_HOSTFN_STATE },
+		{ "ext_storage_next_key_version_1", "I:I", PVF_HOSTFN_STATE },
+		{ "ext_storage_next_key_version_2", "II:i", PVF_HOSTFN_STATE },
+		{ "ext_storage_root_version_1", ":I", PVF_HOSTFN_STATE },
+		{ "ext_storage_root_version_2", "i:I", PVF_HOSTFN_STATE },
+		{ "ext_storage_root_version_3", "I:", PVF_HOSTFN_STATE },
+		{ "ext_storage_changes_root_version_1", "I:I", PVF_HOSTFN_STATE },
+		{ "ext_storage_start_transaction_version_1", ":", PVF_HOSTFN_STATE },
+		{ "ext_storage_commit_transaction_version_1", ":", PVF_HOSTFN_STATE },
+		{ "ext_storage_rollback_transaction_version_1", ":", PVF_HOSTFN_STATE },
+		{ "ext_storage_proof_size_storage_proof_size_version_1", ":I", PVF_HOSTFN_STATE },
+		{ "ext_default_child_storage_get_version_1", "II:I", PVF_HOSTFN_STUB },
 		{ "ext_default_child_storage_storage_kill_version_2", "II:i", PVF_HOSTFN_STUB },
 		{ "ext_offchain_http_request_add_header_version_1", "iII:I", PVF_HOSTFN_STUB },
 		{ "ext_offchain_sleep_until_version_1", "I:", PVF_HOSTFN_STUB },
@@ -229,13 +256,16 @@ static void test_corpus_tsv(void **state)
 		assert_true(tsv_sig(fields[2], want, sizeof(want)));
 		if (strcmp(d->sig, want) != 0)
 			fail_msg("%s: registry says %s, tsv says %s (%s)", fields[1], d->sig, want, fields[2]);
-		/* Status: PROVIDED rows are implemented, STUB rows are stubs. The one
-		 * deliberate exception: sr25519_generate needs a keystore, which a
-		 * PVF never has (Polkadot panics there); pvfhost stubs it. */
+		/* Status: PROVIDED rows are implemented, STUB rows are stubs for
+		 * validation (main-trie storage is real for other runtime calls).
+		 * The one deliberate exception: sr25519_generate needs a keystore,
+		 * which a PVF never has (Polkadot panics there); pvfhost stubs it. */
 		if (strcmp(fields[1], "ext_crypto_sr25519_generate_version_1") == 0)
 			assert_int_equal(d->status, PVF_HOSTFN_STUB);
 		else if (strncmp(fields[5], "PROVIDED", 8) == 0)
 			assert_int_equal(d->status, PVF_HOSTFN_IMPLEMENTED);
+		else if (strncmp(fields[1], "ext_storage_", 12) == 0)
+			assert_int_equal(d->status, PVF_HOSTFN_STATE);
 		else
 			assert_int_equal(d->status, PVF_HOSTFN_STUB);
 		if (strncmp(fields[5], "PROVIDED", 8) == 0)
