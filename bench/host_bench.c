@@ -5,7 +5,11 @@
  *   in-process  the engine called directly (artifact opened once, a fresh
  *               instance per call): the floor, no isolation;
  *   host        pvfhost_validate() with a warm execute worker (a process
- *               per job, sandboxed);
+ *               per job, sandboxed), back to back: each request waits
+ *               for the job the previous one left to be forked;
+ *   host-paced  the same with 2 ms between requests, as validations arrive
+ *               on a node that is not saturated: the next job is forked
+ *               and instantiated before the request comes;
  *   daemon      the same through `pvfhost serve` and the client library
  *               (--connect SOCKET; the script starts the daemon);
  *
@@ -127,7 +131,8 @@ static pvfhost *host_new(const char *cache, uint32_t workers)
 	return h;
 }
 
-static int host_latency(const char *cache, int n)
+/* Back to back (gap_us 0), or gap_us apart. */
+static int host_latency(const char *cache, int n, unsigned gap_us)
 {
 	pvfhost *h = host_new(cache, 1);
 	pvfhost_error err;
@@ -147,6 +152,10 @@ static int host_latency(const char *cache, int n)
 	}
 	uint64_t *t = calloc((size_t)n, sizeof(*t));
 	for (int i = 0; i < n; i++) {
+		if (gap_us) {
+			struct timespec gap = { 0, (long)gap_us * 1000 };
+			nanosleep(&gap, NULL);
+		}
 		uint64_t t0 = now_ns();
 		if (pvfhost_validate(h, &rq, &out, &len, NULL, &err) < 0) {
 			fprintf(stderr, "host: %s\n", err.msg);
@@ -155,7 +164,7 @@ static int host_latency(const char *cache, int n)
 		t[i] = now_ns() - t0;
 		free(out);
 	}
-	report("host", t, n);
+	report(gap_us ? "host-paced" : "host", t, n);
 	free(t);
 	pvfhost_free(h);
 	return 0;
@@ -269,7 +278,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "params: %s\n", err.msg);
 		return 2;
 	}
-	if (in_process(argv[3], n) < 0 || host_latency(argv[3], n) < 0)
+	if (in_process(argv[3], n) < 0 || host_latency(argv[3], n, 0) < 0 || host_latency(argv[3], n / 2, 2000) < 0)
 		return 1;
 	if (sock && daemon_latency(sock, n) < 0)
 		return 1;

@@ -60,7 +60,8 @@ static const char *import_status(const pvf_import *im)
 	d = pvf_hostfn_lookup(im->field.str, im->field.len);
 	if (!d)
 		return "unknown";
-	return d->status == PVF_HOSTFN_IMPLEMENTED ? "implemented" : "stub";
+	/* "state": a stub when validating, implemented in runtime calls. */
+	return d->status == PVF_HOSTFN_IMPLEMENTED ? "implemented" : d->status == PVF_HOSTFN_STATE ? "state" : "stub";
 }
 
 /* Value of an exported immutable i32 global with a constant initialiser. */
