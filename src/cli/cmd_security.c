@@ -78,7 +78,7 @@ int cmd_security(int argc, char **argv)
 		pvf_sandbox_print_table(1, f, n);
 		if (started)
 			printf("a prepare worker started%s and applied the features marked applied\n"
-			       "(job-namespaces apply to each job, not the worker; seccomp-allowlist is opt-in)\n",
+			       "(job-namespaces apply to each job, seccomp-allowlist to each execute job, not the worker)\n",
 			       secure ? " in secure mode" : "");
 		else
 			printf("a prepare worker could not start%s: %s\n", secure ? " in secure mode" : "", werr.msg);

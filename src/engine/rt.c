@@ -17,8 +17,12 @@
  *      as they grow, capped by the configured page maximum, and unmapped
  *      whole when freed;
  *   5. tables;
- *   6. pvf__rt_run: runs code on a thread with a stack big enough for the
- *      artifact's deterministic call-depth limit.
+ *   6. pvf__rt_run: runs code on a stack big enough for the artifact's
+ *      deterministic call-depth limit, switched to on the calling thread
+ *      (ucontext). No thread is started: a process that runs wasm stays
+ *      single-threaded, so its address space is never live on two CPUs at
+ *      once and its exit, or a fork of it, needs no cross-CPU TLB
+ *      shootdown (docs/performance.md).
  *
  * Allocation failures inside instantiation or execution become a
  * PVF_TRAP_RESOURCE trap: every entry into generated code runs under
@@ -39,8 +43,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <wasm-rt.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RT_ASAN 1
+#endif
+#endif
+#ifdef RT_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #include "engine/rt.h"
 
@@ -504,17 +520,59 @@ static void run_guarded(run_ctx *r)
 	memcpy(r->msg, g_trap_msg, sizeof(r->msg));
 }
 
-static void *run_thread(void *p)
+/* Below every run stack: a PROT_NONE page range, so that running off the
+ * end faults instead of writing into a neighbouring mapping. */
+#define RT_STACK_GUARD 65536u
+
+static __thread run_ctx *t_run;              /* the run the context executes */
+#ifdef RT_ASAN
+static __thread const void *t_caller_bottom; /* the caller's stack, for ASan */
+static __thread size_t t_caller_size;
+#endif
+
+static void context_main(void)
 {
-	run_guarded(p);
-	return NULL;
+#ifdef RT_ASAN
+	__sanitizer_finish_switch_fiber(NULL, &t_caller_bottom, &t_caller_size);
+#endif
+	run_guarded(t_run);
+#ifdef RT_ASAN
+	/* This stack is left for good: no fake stack to keep. */
+	__sanitizer_start_switch_fiber(NULL, t_caller_bottom, t_caller_size);
+#endif
+	/* Returning resumes uc_link, the caller. */
+}
+
+/* Runs r on the stack [sp, sp + size) and comes back: 0, or -errno. */
+static __attribute__((noinline)) int run_on_stack(uint8_t *sp, size_t size, run_ctx *r)
+{
+	ucontext_t caller, callee;
+	int e;
+
+	if (getcontext(&callee) < 0)
+		return -errno;
+	callee.uc_stack.ss_sp = sp;
+	callee.uc_stack.ss_size = size;
+	callee.uc_link = &caller;
+	makecontext(&callee, context_main, 0);
+	t_run = r;
+#ifdef RT_ASAN
+	void *fake = NULL;
+	__sanitizer_start_switch_fiber(&fake, sp, size);
+#endif
+	e = swapcontext(&caller, &callee) < 0 ? -errno : 0;
+#ifdef RT_ASAN
+	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#endif
+	t_run = NULL;
+	return e;
 }
 
 int pvf__rt_run(size_t stack_size, void (*fn)(void *), void *arg, pvf_trap *trap)
 {
 	run_ctx r = { .fn = fn, .arg = arg };
-	pthread_attr_t attr;
-	pthread_t th;
+	uint8_t *mem;
+	size_t map;
 	int e;
 
 	if (t_in_wasm) {
@@ -529,16 +587,20 @@ int pvf__rt_run(size_t stack_size, void (*fn)(void *), void *arg, pvf_trap *trap
 	if (stack_size < (1u << 20))
 		stack_size = 1u << 20;
 	stack_size = (stack_size + 65535u) & ~(size_t)65535u;
-	e = pthread_attr_init(&attr);
-	if (e)
-		return -e;
-	e = pthread_attr_setstacksize(&attr, stack_size);
-	if (!e)
-		e = pthread_create(&th, &attr, run_thread, &r);
-	pthread_attr_destroy(&attr);
-	if (e)
-		return e == EAGAIN ? -EAGAIN : -e;
-	pthread_join(th, NULL);
+	map = stack_size + RT_STACK_GUARD;
+	/* Pages are committed as the code touches them. */
+	mem = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (mem == MAP_FAILED)
+		return errno == ENOMEM ? -EAGAIN : -errno;
+	if (mprotect(mem, RT_STACK_GUARD, PROT_NONE) < 0) {
+		e = -errno;
+		munmap(mem, map);
+		return e;
+	}
+	e = run_on_stack(mem + RT_STACK_GUARD, stack_size, &r);
+	munmap(mem, map);
+	if (e < 0)
+		return e;
 	if (r.code == 0)
 		return 0;
 	if (trap) {

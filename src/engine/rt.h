@@ -17,11 +17,11 @@
 /* Installs the fault handler once per process. Returns 0 or -errno. */
 int pvf__rt_init(void);
 
-/* Runs fn(arg) under the trap handler on a thread whose stack has
- * `stack_size` bytes (a nested call from inside wasm code runs directly, so
- * its traps unwind to the outermost call). Returns 0 when fn returned, -1
- * with *trap filled when the code trapped, or a negative errno (< -1) when
- * the thread could not be started. */
+/* Runs fn(arg) under the trap handler on a stack of `stack_size` bytes,
+ * switched to on the calling thread (a nested call from inside wasm code
+ * runs directly, so its traps unwind to the outermost call). Returns 0 when
+ * fn returned, -1 with *trap filled when the code trapped, or a negative
+ * errno (< -1) when the stack could not be made. */
 int pvf__rt_run(size_t stack_size, void (*fn)(void *), void *arg, pvf_trap *trap);
 
 /* Raises a trap of `kind` with a message from inside a host function or

@@ -315,9 +315,13 @@ int pvf_sandbox_apply_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 	if (pvf__sandbox_landlock(o, pivoted, dirfd, r, err) < 0)
 		goto out;
 
-	/* 13 seccomp, last */
+	/* 13 seccomp, last. The jobs' filters are compiled first (libseccomp
+	 * once per worker, not per job); a job installs its own then. */
 	{
 		char detail[128];
+		(void)pvf__seccomp_precompile(PVF__SECCOMP_JOB, detail, sizeof detail);
+		if (!prep)
+			(void)pvf__seccomp_precompile(PVF__SECCOMP_EXECUTE_ALLOW, detail, sizeof detail);
 		if (pvf__sandbox_seccomp(PVF__SECCOMP_WORKER, detail, sizeof detail) < 0) {
 			pvf__sandbox_note(r, PVF_SBF_SECCOMP, false, false, "%s", detail);
 			if (o->secure) {

@@ -175,6 +175,9 @@ int pvf__landlock_probe(char *detail, size_t cap);
 typedef enum { PVF__SECCOMP_WORKER, PVF__SECCOMP_JOB,
 	PVF__SECCOMP_EXECUTE_ALLOW } pvf__seccomp_profile;
 int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap);
+/* Compiles profile p to BPF once; later pvf__sandbox_seccomp(p) calls (in
+ * this process or its forks) install it with one system call. */
+int pvf__seccomp_precompile(pvf__seccomp_profile p, char *detail, size_t cap);
 int pvf__seccomp_probe(char *detail, size_t cap);
 
 #endif

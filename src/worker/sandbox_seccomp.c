@@ -24,14 +24,24 @@
  * Filters are for the native architecture; libseccomp makes every other
  * architecture (i386 via int 0x80, x32) hit the "bad arch" action: kill.
  * Names unknown to this libseccomp/kernel are skipped and counted.
+ *
+ * The two per-job profiles are compiled to BPF once, in the worker
+ * (pvf__seccomp_precompile), and a job installs the program with one
+ * seccomp() call: building a filter with libseccomp and loading it took
+ * about 0.4 ms per job (docs/performance.md).
  */
 #include "worker/sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,6 +80,8 @@ static const char *const execute_allow_list[] = {
 	"futex", "sched_yield", "restart_syscall",
 	"clock_gettime", "clock_getres", "gettimeofday", "nanosleep", "clock_nanosleep",
 	"getrusage", "prlimit64", "getrandom",
+	/* the job's own CPU monitor is re-armed and disarmed (job_limits.c) */
+	"timer_settime", "timer_gettime", "timer_delete",
 	"exit", "exit_group",
 };
 
@@ -96,49 +108,137 @@ static int add_names(scmp_filter_ctx ctx, uint32_t action, const char *const *na
 	return 0;
 }
 
-int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap)
+/* Builds the filter of profile p (not loaded). NULL on failure, with
+ * detail set; *count and *skipped get the rule counts. */
+static scmp_filter_ctx build(pvf__seccomp_profile p, size_t *count, size_t *skipped, char *detail, size_t cap)
 {
 	uint32_t def = p == PVF__SECCOMP_EXECUTE_ALLOW ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ALLOW;
-	size_t skipped = 0, count = 0;
 	int rc = 0;
 	scmp_filter_ctx ctx = seccomp_init(def);
+
+	*count = *skipped = 0;
 	if (!ctx) {
 		snprintf(detail, cap, "seccomp_init failed");
-		return -ENOMEM;
+		return NULL;
 	}
 	switch (p) {
 	case PVF__SECCOMP_WORKER:
-		count = sizeof deny_list / sizeof deny_list[0];
-		rc = add_names(ctx, SCMP_ACT_KILL_PROCESS, deny_list, count, &skipped);
+		*count = sizeof deny_list / sizeof deny_list[0];
+		rc = add_names(ctx, SCMP_ACT_KILL_PROCESS, deny_list, *count, skipped);
 		if (rc == 0)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 		break;
 	case PVF__SECCOMP_JOB:
-		count = sizeof job_clone_flags / sizeof job_clone_flags[0];
-		for (size_t i = 0; rc == 0 && i < count; i++)
+		*count = sizeof job_clone_flags / sizeof job_clone_flags[0];
+		for (size_t i = 0; rc == 0 && i < *count; i++)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
 					SCMP_A0(SCMP_CMP_MASKED_EQ, job_clone_flags[i],
 						job_clone_flags[i]));
 		break;
 	case PVF__SECCOMP_EXECUTE_ALLOW:
-		count = sizeof execute_allow_list / sizeof execute_allow_list[0];
-		rc = add_names(ctx, SCMP_ACT_ALLOW, execute_allow_list, count, &skipped);
+		*count = sizeof execute_allow_list / sizeof execute_allow_list[0];
+		rc = add_names(ctx, SCMP_ACT_ALLOW, execute_allow_list, *count, skipped);
 		break;
 	default:
 		rc = -EINVAL;
 		break;
 	}
-	if (rc == 0)
-		rc = seccomp_load(ctx);
+	if (rc < 0) {
+		snprintf(detail, cap, "libseccomp: %s", strerror(-rc));
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void describe(pvf__seccomp_profile p, size_t count, size_t skipped, char *detail, size_t cap)
+{
+	snprintf(detail, cap, "%s: %zu rules (%zu unknown names skipped)",
+			p == PVF__SECCOMP_WORKER ? "deny list, kill" :
+			p == PVF__SECCOMP_JOB ? "job: no namespace clone" : "allow list",
+			count - skipped, skipped);
+}
+
+/* Per-job profiles compiled in the worker; inherited by every job. */
+typedef struct compiled {
+	struct sock_filter *insns;
+	unsigned short len;
+	size_t count, skipped;
+} compiled;
+static compiled g_compiled[3];
+
+int pvf__seccomp_precompile(pvf__seccomp_profile p, char *detail, size_t cap)
+{
+	compiled *c = &g_compiled[p];
+	size_t count, skipped, got = 0;
+	struct sock_filter *buf = NULL;
+	int fds[2], rc;
+	scmp_filter_ctx ctx;
+
+	if (c->insns)
+		return 0;
+	ctx = build(p, &count, &skipped, detail, cap);
+	if (!ctx)
+		return -1;
+	buf = malloc(BPF_MAXINSNS * sizeof(*buf));
+	if (!buf || pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(detail, cap, "cannot export the filter: %s", strerror(errno));
+		free(buf);
+		seccomp_release(ctx);
+		return -1;
+	}
+	/* The program is at most 32 KiB: it fits in the pipe. */
+	rc = seccomp_export_bpf(ctx, fds[1]);
+	close(fds[1]);
+	seccomp_release(ctx);
+	while (rc == 0 && got < BPF_MAXINSNS * sizeof(*buf)) {
+		ssize_t n = read(fds[0], (char *)buf + got, BPF_MAXINSNS * sizeof(*buf) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	if (rc < 0 || got == 0 || got % sizeof(*buf) != 0) {
+		snprintf(detail, cap, "cannot export the filter: %s", rc < 0 ? strerror(-rc) : "short read");
+		free(buf);
+		return -1;
+	}
+	c->insns = buf;
+	c->len = (unsigned short)(got / sizeof(*buf));
+	c->count = count;
+	c->skipped = skipped;
+	describe(p, count, skipped, detail, cap);
+	return 0;
+}
+
+int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap)
+{
+	size_t count, skipped;
+	scmp_filter_ctx ctx;
+	int rc;
+
+	if (g_compiled[p].insns) {
+		/* One system call; no_new_privs was set by step 3. */
+		struct sock_fprog prog = { g_compiled[p].len, g_compiled[p].insns };
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+			snprintf(detail, cap, "seccomp: %s", strerror(errno));
+			return -errno;
+		}
+		describe(p, g_compiled[p].count, g_compiled[p].skipped, detail, cap);
+		return 0;
+	}
+	ctx = build(p, &count, &skipped, detail, cap);
+	if (!ctx)
+		return -EINVAL;
+	rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc < 0) {
 		snprintf(detail, cap, "libseccomp: %s", strerror(-rc));
 		return rc;
 	}
-	snprintf(detail, cap, "%s: %zu rules (%zu unknown names skipped)",
-			p == PVF__SECCOMP_WORKER ? "deny list, kill" :
-			p == PVF__SECCOMP_JOB ? "job: no namespace clone" : "allow list",
-			count - skipped, skipped);
+	describe(p, count, skipped, detail, cap);
 	return 0;
 }
 

@@ -51,7 +51,9 @@
 #define PVF_SECURITY_FEATURES ((1u << PVF_SBF__COUNT) - 1u)
 /* Secure mode of pvf_sandbox_apply_worker (seccomp + landlock|pivot_root). */
 #define PVF_SECURITY_SECURE_MODE (1u << 29)
-/* Install the execute job's seccomp allow list before calling the artifact. */
+/* Require the execute job's seccomp allow list (a sandboxed execute job
+ * always tries to install it before calling the artifact; with this bit, or
+ * in secure mode, a failure fails the job instead of being skipped). */
 #define PVF_SECURITY_EXECUTE_ALLOWLIST (1u << 30)
 /* Apply no sandbox at all (debugging; tests on machines without one). */
 #define PVF_SECURITY_NO_SANDBOX (1u << 31)

@@ -10,7 +10,7 @@
  *     loop:
  *       idle:     prefork()  a job that blocks reading its request pipe
  *       EXECUTE:  hand over  u32 length + the frame payload on that pipe
- *       job:      limits (CPU monitor + RLIMIT_CPU) -> [allow-list seccomp]
+ *       job:      limits (CPU monitor + RLIMIT_CPU) -> allow-list seccomp
  *                 -> pvf_exec_call on the inherited artifact (fresh instance)
  *                 -> EXECUTE_DONE frame on its result pipe -> _exit(0)
  *       worker:   read result to EOF, wait4, check/replace stats or classify
@@ -120,10 +120,14 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 		pvf_proto_result_from_error(&d.result, &err, 0);
 		goto report;
 	}
-	if ((w->hello.security_required & PVF_SECURITY_EXECUTE_ALLOWLIST) && w->sandboxed &&
-	    pvf_sandbox_lock_execute_job(NULL, &err) < 0) {
-		pvf_proto_result_from_error(&d.result, &err, 0);
-		goto report;
+	/* The allow list, always when sandboxed; a machine without seccomp
+	 * runs without it unless secure mode or the host requires it. */
+	if (w->sandboxed && pvf_sandbox_lock_execute_job(NULL, &err) < 0) {
+		if (w->sb.secure || (w->hello.security_required & PVF_SECURITY_EXECUTE_ALLOWLIST)) {
+			pvf_proto_result_from_error(&d.result, &err, 0);
+			goto report;
+		}
+		pvf_error_clear(&err);
 	}
 	rq.input = m.params;
 	rq.input_len = m.params_len;
