@@ -288,7 +288,8 @@ int pvf_chunk_cache_prune(const char *dir, uint64_t max_bytes, uint64_t max_age_
 			v = nv;
 			cap = ncap;
 		}
-		snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+		/* is_entry_name checked the exact length */
+		memcpy(v[n].name, de->d_name, sizeof(v[n].name));
 		v[n].mtime = sb.st_mtime;
 		v[n].bytes = (uint64_t)sb.st_size;
 		total += v[n].bytes;
