@@ -202,6 +202,8 @@ static void insert_at(pvf_state *s, size_t i, const st_entry *e)
 
 static void remove_range(pvf_state *s, size_t lo, size_t hi)
 {
+	if (lo == hi)
+		return;   /* also: an empty state has no array to point into */
 	memmove(&s->e[lo], &s->e[hi], (s->n - hi) * sizeof(*s->e));
 	s->n -= hi - lo;
 }

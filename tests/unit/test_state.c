@@ -226,6 +226,16 @@ static void test_clear_prefix(void **state)
 	pvf_error err;
 
 	(void)state;
+	/* on the empty state (found by fuzz/fuzz_state.c: the sanitizer build
+	 * flagged pointer arithmetic on the absent array), with and without a
+	 * limit: nothing removed, nothing left */
+	assert_int_equal(pvf_state_clear_prefix(s, (const uint8_t *)"", 0, NULL, &removed, &more, &err), 0);
+	assert_int_equal(removed, 0);
+	assert_false(more);
+	lim = 1;
+	assert_int_equal(pvf_state_clear_prefix(s, (const uint8_t *)"p", 1, &lim, &removed, &more, &err), 0);
+	assert_int_equal(removed, 0);
+	assert_false(more);
 	set(s, "o", "0");
 	set(s, "p1", "1");
 	set(s, "p2", "2");
