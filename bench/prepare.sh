@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Preparation cost per stage on the corpus runtimes, for each compiler
 # configuration given (default: gcc and clang at -O0/-O1/-O2). Runs one
-# preparation at a time, each as one translation unit on one core unless
-# BENCH_JOBS=N. Appends dated rows to docs/performance.md.
+# preparation at a time, its compiler processes (one per chunk of a big
+# module) one at a time unless BENCH_JOBS=N. Appends dated rows to
+# docs/performance.md.
 set -euo pipefail
 build=${1:-build}
 shift || true
@@ -11,7 +12,7 @@ configs=("$@")
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${PVFHOST_CORPUS:-$root/../shared/corpus}
 blobs=${BENCH_BLOBS:-"adder cumulus-shell polkadot-coretime"}
-# Parallel compiler processes per preparation (1: one translation unit).
+# Parallel compiler processes per preparation (1: one at a time).
 jobs=${BENCH_JOBS:-1}
 pvfhost="$build/src/cli/pvfhost"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvfhost-bench-XXXXXX")
