@@ -1502,7 +1502,7 @@ static int hf_storage_start_tx(void *vs, pvf_instance *inst, const uint64_t *a, 
 }
 
 /* commit / rollback without an open transaction panic in sp-io (expect). */
-static int hf_storage_commit_tx(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+static int end_tx(void *vs, bool commit, pvf_trap *t)
 {
 	slot *s = vs;
 	pvf_state *st = state_of(s, t);
@@ -1511,25 +1511,20 @@ static int hf_storage_commit_tx(void *vs, pvf_instance *inst, const uint64_t *a,
 	if (!st)
 		return -1;
 	if (!pvf_state_depth(st))
-		return host_fail(t, s, "No open transaction that can be committed.");
-	if (pvf_state_commit_transaction(st, &err) < 0)
+		return host_fail(t, s, "No open transaction that can be %s.", commit ? "committed" : "rolled back");
+	if ((commit ? pvf_state_commit_transaction(st, &err) : pvf_state_rollback_transaction(st, &err)) < 0)
 		return host_fail(t, s, "%s", err.msg);
 	return 0;
 }
 
+static int hf_storage_commit_tx(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	return end_tx(vs, true, t);
+}
+
 static int hf_storage_rollback_tx(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
 {
-	slot *s = vs;
-	pvf_state *st = state_of(s, t);
-	pvf_error err;
-
-	if (!st)
-		return -1;
-	if (!pvf_state_depth(st))
-		return host_fail(t, s, "No open transaction that can be rolled back.");
-	if (pvf_state_rollback_transaction(st, &err) < 0)
-		return host_fail(t, s, "%s", err.msg);
-	return 0;
+	return end_tx(vs, false, t);
 }
 
 /* Cumulus storage_proof_size v1: () -> i64; u64::MAX when no proof is

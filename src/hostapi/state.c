@@ -368,28 +368,38 @@ int pvf_state_root(const pvf_state *s, pvf_trie_version version, uint8_t out[PVF
 
 /* ---- changes ------------------------------------------------------------------------ */
 
-int pvf_state_set(pvf_state *s, const uint8_t *key, size_t key_len, const uint8_t *value, size_t len,
-		  pvf_error *err)
+/* One piece of a new value. */
+typedef struct part {
+	const uint8_t *p;
+	size_t n;
+} part;
+
+/* Makes the concatenation of parts[0..nparts) the value of `key`, whose
+ * position is i (found: the entry there, else where it is inserted). The
+ * old value goes to the undo log when a transaction needs it, else it is
+ * freed; the parts are copied before that, so one may point into it. On
+ * failure the state is unchanged. */
+static int put_value(pvf_state *s, size_t i, bool found, const uint8_t *key, size_t key_len, const part *parts,
+		     size_t nparts, pvf_error *err)
 {
-	bool found, log;
-	size_t i, add_entry, add_log;
-	st_entry *e;
+	st_entry *e = found ? &s->e[i] : NULL;
+	bool log = must_log(s, e);
+	size_t len = 0, off = 0, add_entry = found ? 0 : sizeof(st_entry) + key_len;
+	size_t add_log = log ? sizeof(st_undo) + key_len : 0;
 	uint8_t *nv = NULL, *kcopy = NULL, *lkey = NULL;
 
-	if (!s || (!key && key_len) || (!value && len))
-		return pvf_error_set(err, PVF_E_USAGE, "pvf_state_set: NULL argument");
-	i = lower_bound(s, key, key_len, &found);
-	e = found ? &s->e[i] : NULL;
-	log = must_log(s, e);
-	add_entry = found ? 0 : sizeof(st_entry) + key_len;
-	add_log = log ? sizeof(st_undo) + key_len : 0;
+	for (size_t k = 0; k < nparts; k++) {
+		if (parts[k].n > SIZE_MAX - len)
+			return pvf_error_set(err, PVF_E_NOMEM, "out of memory: value too large");
+		len += parts[k].n;
+	}
 	if (charge(s, len, add_entry, err) < 0)
 		return -1;
 	if (charge(s, add_log, 0, err) < 0) {
 		release(s, len + add_entry);
 		return -1;
 	}
-	if ((len && !(nv = dup_bytes(value, len))) || (!found && !(kcopy = dup_bytes(key, key_len))) ||
+	if ((len && !(nv = malloc(len))) || (!found && !(kcopy = dup_bytes(key, key_len))) ||
 	    (log && !(lkey = dup_bytes(key, key_len))) || (log && reserve_log(s, 1) < 0) ||
 	    (!found && reserve_entries(s, 1) < 0)) {
 		free(nv);
@@ -398,8 +408,13 @@ int pvf_state_set(pvf_state *s, const uint8_t *key, size_t key_len, const uint8_
 		release(s, len + add_entry + add_log);
 		return pvf_error_set(err, PVF_E_NOMEM, "out of memory");
 	}
+	for (size_t k = 0; k < nparts; k++) {
+		if (parts[k].n)
+			memcpy(nv + off, parts[k].p, parts[k].n);
+		off += parts[k].n;
+	}
 	if (found) {
-		e = &s->e[i];
+		e = &s->e[i];   /* reserve_* may have moved the arrays */
 		if (log) {
 			log_push(s, lkey, key_len, e->val, e->vlen, e->vcap, true, e->saved_in);
 			e->saved_in = current_tx(s);
@@ -419,6 +434,19 @@ int pvf_state_set(pvf_state *s, const uint8_t *key, size_t key_len, const uint8_
 		insert_at(s, i, &ne);
 	}
 	return 0;
+}
+
+int pvf_state_set(pvf_state *s, const uint8_t *key, size_t key_len, const uint8_t *value, size_t len,
+		  pvf_error *err)
+{
+	part v = { value, len };
+	bool found;
+	size_t i;
+
+	if (!s || (!key && key_len) || (!value && len))
+		return pvf_error_set(err, PVF_E_USAGE, "pvf_state_set: NULL argument");
+	i = lower_bound(s, key, key_len, &found);
+	return put_value(s, i, found, key, key_len, &v, 1, err);
 }
 
 int pvf_state_clear(pvf_state *s, const uint8_t *key, size_t key_len, pvf_error *err)
@@ -518,10 +546,9 @@ int pvf_state_append(pvf_state *s, const uint8_t *key, size_t key_len, const uin
 {
 	uint8_t cbuf[PVF_SCALE_COMPACT_MAX_LEN];
 	bool found, log, ok;
-	size_t i, old_cl = 0, body = 0, new_cl, total, add_entry, add_log;
+	size_t i, old_cl = 0, body = 0, new_cl, total;
 	uint32_t count = 0;
 	st_entry *e;
-	uint8_t *nb = NULL, *kcopy = NULL, *lkey = NULL;
 
 	if (!s || (!key && key_len) || (!item && len))
 		return pvf_error_set(err, PVF_E_USAGE, "pvf_state_append: NULL argument");
@@ -565,49 +592,10 @@ int pvf_state_append(pvf_state *s, const uint8_t *key, size_t key_len, const uin
 	}
 
 	/* A new buffer: the old one (if any) goes to the log or is freed. */
-	add_entry = found ? 0 : sizeof(st_entry) + key_len;
-	add_log = log ? sizeof(st_undo) + key_len : 0;
-	if (charge(s, total, add_entry, err) < 0)
-		return -1;
-	if (charge(s, add_log, 0, err) < 0) {
-		release(s, total + add_entry);
-		return -1;
+	{
+		part parts[3] = { { cbuf, new_cl }, { ok ? e->val + old_cl : NULL, body }, { item, len } };
+		return put_value(s, i, found, key, key_len, parts, 3, err);
 	}
-	if (!(nb = malloc(total)) || (!found && !(kcopy = dup_bytes(key, key_len))) ||
-	    (log && !(lkey = dup_bytes(key, key_len))) || (log && reserve_log(s, 1) < 0) ||
-	    (!found && reserve_entries(s, 1) < 0)) {
-		free(nb);
-		free(kcopy);
-		free(lkey);
-		release(s, total + add_entry + add_log);
-		return pvf_error_set(err, PVF_E_NOMEM, "out of memory");
-	}
-	memcpy(nb, cbuf, new_cl);
-	if (body)
-		memcpy(nb + new_cl, e->val + old_cl, body);
-	if (len)
-		memcpy(nb + new_cl + body, item, len);
-	if (found) {
-		e = &s->e[i];
-		if (log) {
-			log_push(s, lkey, key_len, e->val, e->vlen, e->vcap, true, e->saved_in);
-			e->saved_in = current_tx(s);
-		} else {
-			release(s, e->vcap);
-			free(e->val);
-		}
-		e->val = nb;
-		e->vlen = e->vcap = total;
-	} else {
-		st_entry ne = { kcopy, key_len, nb, total, total, 0 };
-
-		if (log) {
-			log_push(s, lkey, key_len, NULL, 0, 0, false, 0);
-			ne.saved_in = current_tx(s);
-		}
-		insert_at(s, i, &ne);
-	}
-	return 0;
 }
 
 /* ---- transactions ------------------------------------------------------------------- */
