@@ -126,6 +126,22 @@ int pvf__artifact_write(const char *path, const pvf_artifact_info *info, const u
 	return 0;
 }
 
+int pvf__write_file(const char *path, const void *data, size_t len, pvf_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), e;
+
+	if (fd < 0)
+		return pvf_error_set(err, PVF_E_IO, "cannot create %s: %s", path, strerror(errno));
+	e = write_all(fd, data, len);
+	if (close(fd) < 0 && !e)
+		e = -errno;
+	if (e) {
+		unlink(path);
+		return pvf_error_set(err, PVF_E_IO, "cannot write %s: %s", path, strerror(-e));
+	}
+	return 0;
+}
+
 int pvf__read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_len, pvf_error *err)
 {
 	struct stat st;

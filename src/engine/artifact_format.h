@@ -48,5 +48,8 @@ int pvf__artifact_parse(const uint8_t *buf, size_t len, const pvf_artifact_expec
 
 /* Reads a whole file (at most `max` bytes). */
 int pvf__read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_len, pvf_error *err);
+/* Creates or truncates `path` (mode 0644) and writes data[0..len) to it; a
+ * partial file is removed. Not atomic: for files nobody else reads yet. */
+int pvf__write_file(const char *path, const void *data, size_t len, pvf_error *err);
 
 #endif

@@ -90,32 +90,6 @@ static int entry_path(char *buf, size_t cap, const char *dir, const uint8_t key[
 	return (size_t)snprintf(buf, cap, "%s/%s" ENTRY_SUFFIX, dir, hex) < cap ? 0 : -1;
 }
 
-static int write_all(const char *path, const uint8_t *p, size_t n, pvf_error *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return pvf_error_set(err, PVF_E_IO, "cannot create %s: %s", path, strerror(errno));
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			int e = w < 0 ? errno : EIO;
-			close(fd);
-			unlink(path);
-			return pvf_error_set(err, PVF_E_IO, "cannot write %s: %s", path, strerror(e));
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	if (close(fd) < 0) {
-		unlink(path);
-		return pvf_error_set(err, PVF_E_IO, "cannot write %s: %s", path, strerror(errno));
-	}
-	return 0;
-}
-
 int pvf__chunk_cache_fetch(const char *cache_dir, const uint8_t key[PVF_CHUNK_KEY_LEN], const char *work_dir,
 			   const char *name, pvf_error *err)
 {
@@ -143,12 +117,12 @@ int pvf__chunk_cache_fetch(const char *cache_dir, const uint8_t key[PVF_CHUNK_KE
 		r = pvf_error_set(err, PVF_E_IO, "path too long in %s", work_dir);
 		goto done;
 	}
-	if (write_all(out, buf + HEADER_LEN, olen, err) < 0) {
+	if (pvf__write_file(out, buf + HEADER_LEN, olen, err) < 0) {
 		r = -1;
 		goto done;
 	}
 	snprintf(out, sizeof(out), "%s/%s.su", work_dir, name);
-	if (write_all(out, buf + HEADER_LEN + olen, slen, err) < 0) {
+	if (pvf__write_file(out, buf + HEADER_LEN + olen, slen, err) < 0) {
 		r = -1;
 		goto done;
 	}
@@ -197,7 +171,7 @@ int pvf__chunk_cache_store(const char *cache_dir, const uint8_t key[PVF_CHUNK_KE
 		pvf_error_set(err, PVF_E_IO, "path too long");
 		goto out;
 	}
-	if (write_all(tmp, entry, HEADER_LEN + olen + slen, err) < 0)
+	if (pvf__write_file(tmp, entry, HEADER_LEN + olen + slen, err) < 0)
 		goto out;
 	if (rename(tmp, path) < 0) {
 		pvf_error_set(err, PVF_E_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));

@@ -63,19 +63,6 @@ typedef struct unit {
 	const char *argv[PVF_MAX_CFLAGS + 16];
 } unit;
 
-static int write_file(const char *path, const void *data, size_t len, pvf_error *err)
-{
-	FILE *f = fopen(path, "wbe");
-
-	if (!f)
-		return pvf_error_set(err, PVF_E_IO, "cannot create %s: %s", path, strerror(errno));
-	if (fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		int e = errno;
-		return pvf_error_set(err, PVF_E_IO, "cannot write %s: %s", path, strerror(e));
-	}
-	return 0;
-}
-
 static int run_stage(char *const argv[], const char *dir, pvf_stage_stats *stage, const char *what,
 		     pvf_error *err)
 {
@@ -458,7 +445,7 @@ static int patch_generated(const char *path, char **ret_buf, size_t *ret_len, pv
 	r = canonicalize_nans(&buf, &len, err);
 	if (r < 0)
 		goto out;
-	r = write_file(path, buf, len, err);
+	r = pvf__write_file(path, buf, len, err);
 	if (r == 0 && ret_buf) {
 		*ret_buf = buf;
 		*ret_len = len;
@@ -589,7 +576,7 @@ static int plan_units(const char *dir, const pvf_toolchain *tc, const char *dept
 		 * possible, every chunk defines different functions (or is the
 		 * main one). */
 		snprintf(path, sizeof(path), "%s/%s", dir, u->src);
-		if (write_file(path, k->text, k->len, err) < 0)
+		if (pvf__write_file(path, k->text, k->len, err) < 0)
 			goto out;
 		if (cache_dir) {
 			int hit = pvf__chunk_cache_fetch(cache_dir, u->key, dir, u->stem, err);
@@ -660,7 +647,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 
 	/* 1. translate */
 	snprintf(path, sizeof(path), "%s/m.wasm", dir);
-	if (write_file(path, wasm, size, err) < 0)
+	if (pvf__write_file(path, wasm, size, err) < 0)
 		goto out;
 	n = 0;
 	argv[n++] = tc.wasm2c;

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/artifact_format.h"
 #include "engine/engine.h"
 #include "engine/split.h"
 #include "wasm/module.h"
@@ -32,23 +33,13 @@
 static char g_dir[] = "/tmp/pvfhost-test-chunkcache-XXXXXX";
 static char g_cache[600];
 
+/* The whole file (the engine's reader), or NULL. */
 static uint8_t *read_all(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
+	uint8_t *buf = NULL;
+	pvf_error err;
 
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return pvf__read_file(path, (size_t)1 << 30, &buf, len, &err) < 0 ? NULL : buf;
 }
 
 /* Prepares `wasm` with the cache; returns the stats, the artifact at `out`. */
