@@ -5,9 +5,7 @@
  * execute worker's job does the first four steps while it waits for its
  * request, + pvf_exec_instance_run):
  *
- *   pvf_hostapi_ctx_new   host context: log sink, heap maximum, and for a
- *                         runtime call (not validate_block) an empty
- *                         storage state
+ *   pvf_hostapi_ctx_new   host context: log sink, heap maximum
  *   pvf_hostapi_bind      imports -> bindings (env.memory created here)
  *   pvf_instance_new      data/element segments written
  *   pvf_hostapi_ctx_attach  allocator at align8(__heap_base)
@@ -108,7 +106,6 @@ int pvf_exec_instance_new(pvf_artifact *a, const pvf_exec_request *req, pvf_exec
 	ho.max_log_level_set = req->max_log_level_set;
 	ho.log_sink = req->log_sink;
 	ho.log_user = req->log_user;
-	ho.runtime_state = is_runtime_call(req->export_name);
 	io.max_memory_pages = req->max_pages;
 	pvf_error_clear(&ei->err);
 	if (pvf_hostapi_ctx_new(&ho, &ei->ctx, &ei->err) < 0 || pvf_hostapi_bind(a, ei->ctx, &ei->b, &ei->err) < 0 ||
@@ -158,8 +155,9 @@ int pvf_exec_instance_run(pvf_exec_instance *ei, const pvf_exec_request *req, pv
 			*err = ei->err;
 		goto out;
 	}
-	/* The instance may have been made before the export was known (an
-	 * execute job instantiates while it waits for its request). */
+	/* Decided here, not at instantiation: an execute job instantiates
+	 * before its request (and export) arrives. A runtime call (not
+	 * validate_block) gets an empty storage state. */
 	if (pvf_hostapi_ctx_set_runtime_state(ei->ctx, is_runtime_call(req->export_name), err) < 0)
 		goto out;
 	if (pvf_hostapi_malloc(ei->ctx, (uint32_t)req->input_len, &in_ptr, err) < 0) {
