@@ -8,7 +8,8 @@
  *                  is big enough (split.c), each written as c<key>.c
  *                  where the key hashes everything the compiler sees
  *                  (chunk_cache.c); otherwise m.c stays one unit
- *   5. compile     cc -c for glue.c and every unit, with -fstack-usage,
+ *   5. compile     cc -c for glue.c and every unit, with -fstack-usage
+ *                  (tcc: the frames are read from its objects, frames.c),
  *                  at most `jobs` compiler processes at once, biggest
  *                  first (children); with a chunk cache, a chunk whose
  *                  key is cached is fetched instead, and the chunks
@@ -33,6 +34,7 @@
 
 #include "engine/artifact_format.h"
 #include "engine/chunk_cache.h"
+#include "engine/frames.h"
 #include "engine/glue.h"
 #include "engine/proc.h"
 #include "engine/split.h"
@@ -47,7 +49,7 @@
 #define PVF_GENERATED_C_MAX (1ull << 32)
 
 static const char *const work_files[] = {
-	"m.wasm", "m.c", "m.h", "glue.c", "m.o", "glue.o", "m.su", "glue.su", "m.so", NULL,
+	"m.wasm", "m.c", "m.h", "glue.c", "m.o", "glue.o", "m.su", "glue.su", "m.so", PVF_TCC_COMPAT_HEADER, NULL,
 };
 /* Per-chunk files <stem>.c, .o, .su of a split compilation. */
 static const char *const chunk_suffixes[] = { "c", "o", "su", NULL };
@@ -307,13 +309,30 @@ static bool canon_not_needed(const float_stmt *st, const char *from, const char 
 	return false;
 }
 
+/* A float negation "V = -(W);": tcc 0.9.27 compiles it as a subtraction
+ * from zero, which quiets a signalling NaN and keeps a NaN's sign; wasm
+ * defines neg as a sign-bit flip. For tcc it becomes a call of the compat
+ * header's bit flip (toolchain.c). Returns the offset just past "-(", or 0
+ * when the line is not such a negation. */
+static size_t float_negation(const char *line, size_t ll, bool *is_f64)
+{
+	const char *p = line;
+	size_t vn;
+
+	while (p < line + ll && *p == ' ')
+		p++;
+	if ((size_t)(line + ll - p) <= 12 || !(vn = float_var(p, is_f64)) || strncmp(p + vn, " = -(", 5) != 0)
+		return 0;
+	return (size_t)(p - line) + vn + 5;
+}
+
 /* Rewrites every float arithmetic statement of the generated code so that
  * its result goes through pvf_canon_f32/f64 — except a result that is next
  * used by canonicalised arithmetic (canon_not_needed): a NaN operand makes
  * that result a NaN, canonicalised there, so the first NaN's bits can never
  * be seen (a stack slot consumed by an operation is dead after it). This
  * keeps the test off chains such as "a * b + c". */
-static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
+static int canonicalize_nans(char **buf, size_t *len, bool tcc, pvf_error *err)
 {
 	const char *in = *buf;
 	size_t cap = *len + *len / 4 + 4096, o = 0;
@@ -333,11 +352,14 @@ static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
 		const char *eol = memchr(line, '\n', (size_t)(end - line));
 		size_t ll = eol ? (size_t)(eol - line) + 1 : (size_t)(end - line);
 		float_stmt st;
-		size_t extra = 0;
+		size_t extra = 0, neg = 0;
+		bool canon = false, neg_f64 = false;
 
-		if (parse_float_stmt(line, ll, &st)) {
-			extra = canon_not_needed(&st, line + ll, end) ? 0 : 64 + st.vn;
-		}
+		if (parse_float_stmt(line, ll, &st))
+			canon = !canon_not_needed(&st, line + ll, end);
+		else if (tcc)
+			neg = float_negation(line, ll, &neg_f64);
+		extra = canon ? 64 + st.vn : neg ? 32 : 0;
 		if (o + ll + extra + sizeof(nan_canon_defs) + 1 > cap) {
 			cap = (o + ll + extra + sizeof(nan_canon_defs) + 1) * 2;
 			char *nb = realloc(out, cap);
@@ -347,7 +369,7 @@ static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
 			}
 			out = nb;
 		}
-		if (extra) {
+		if (canon) {
 			/* indent, V = pvf_canon_fXX(V op rhs) or (rhs-call), rest of line */
 			size_t ind = (size_t)(st.p - line);
 			memcpy(out + o, line, ind + st.vn);
@@ -363,6 +385,13 @@ static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
 			out[o++] = ')';
 			memcpy(out + o, st.semi, (size_t)(line + ll - st.semi));
 			o += (size_t)(line + ll - st.semi);
+		} else if (neg) {
+			/* "V = -(" becomes "V = pvf_tcc_fneg_fXX(" */
+			memcpy(out + o, line, neg - 2);
+			o += neg - 2;
+			o += (size_t)sprintf(out + o, "pvf_tcc_fneg_%s(", neg_f64 ? "f64" : "f32");
+			memcpy(out + o, line + neg, ll - neg);
+			o += ll - neg;
 		} else {
 			memcpy(out + o, line, ll);
 			o += ll;
@@ -389,7 +418,7 @@ static int canonicalize_nans(char **buf, size_t *len, pvf_error *err)
  * failure with one code each; the spec distinguishes them. The prelude of
  * the generated file is fixed for a wabt version (which the toolchain id
  * pins), so the patch anchors on its text and fails loudly if absent. */
-static int patch_generated(const char *path, char **ret_buf, size_t *ret_len, pvf_error *err)
+static int patch_generated(const char *path, bool tcc, char **ret_buf, size_t *ret_len, pvf_error *err)
 {
 	static const char anchor_ci[] = "#define RANGE_CHECK(mem, offset, len)";
 	static const char anchor_t0[] = "static inline void funcref_table_init(";
@@ -442,7 +471,7 @@ static int patch_generated(const char *path, char **ret_buf, size_t *ret_len, pv
 		if (r < 0)
 			goto out;
 	}
-	r = canonicalize_nans(&buf, &len, err);
+	r = canonicalize_nans(&buf, &len, tcc, err);
 	if (r < 0)
 		goto out;
 	r = pvf__write_file(path, buf, len, err);
@@ -483,6 +512,36 @@ static int parse_stack_usage(const char *path, uint32_t *max_frame, pvf_error *e
 	}
 	fclose(f);
 	return 0;
+}
+
+/* tcc writes no .su file: one is written from the object's prologues
+ * (frames.c), so that the stack bound and the chunk cache treat every
+ * compiler alike. */
+static int write_tcc_stack_usage(const char *dir, const char *stem, pvf_error *err)
+{
+	char path[PATH_MAX], line[64];
+	uint32_t frame = 0;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s.o", dir, stem);
+	if (pvf__frames_max(path, &frame, err) < 0)
+		return -1;
+	n = snprintf(line, sizeof(line), "%s.o:tcc\t%u\tstatic\n", stem, frame);
+	snprintf(path, sizeof(path), "%s/%s.su", dir, stem);
+	return pvf__write_file(path, line, (size_t)n, err);
+}
+
+/* A tcc frame does not hold the stack arguments of the calls the function
+ * makes: tcc pushes them at the call. A call passes the instance and the
+ * wasm parameters, 8 bytes each at most, plus 8 bytes of alignment. */
+static uint32_t tcc_outgoing_args_bound(const pvf_module *m)
+{
+	uint32_t most = 0;
+
+	for (uint32_t t = 0; t < m->ntypes; t++)
+		if (m->types[t].nparams > most)
+			most = m->types[t].nparams;
+	return 8u * (most + 1u) + 8u;
 }
 
 static void remove_work_dir(const char dir[PATH_MAX - 64], const unit *units, uint32_t nunits)
@@ -664,7 +723,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	/* 2. patch, 3. glue (counted as translation) */
 	t0 = pvf__now();
 	snprintf(path, sizeof(path), "%s/m.c", dir);
-	if (patch_generated(path, &gen, &gen_len, err) < 0)
+	if (patch_generated(path, tc.cc_kind == PVF_CC_TCC, &gen, &gen_len, err) < 0)
 		goto out;
 	snprintf(path, sizeof(path), "%s/glue.c", dir);
 	gf = fopen(path, "we");
@@ -678,6 +737,11 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	if (r < 0)
 		goto out;
 	r = -1;
+	if (tc.cc_kind == PVF_CC_TCC) {
+		snprintf(path, sizeof(path), "%s/" PVF_TCC_COMPAT_HEADER, dir);
+		if (pvf__write_file(path, pvf__tcc_compat, strlen(pvf__tcc_compat), err) < 0)
+			goto out;
+	}
 	stats.translate.wall_s += pvf__now() - t0;
 
 	/* 4. split (counted as compilation): units[0] is the glue, then the
@@ -707,7 +771,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		for (int i = 0; i < tc.ncflags; i++)
 			cv[n++] = tc.cflags[i];
 		cv[n++] = depth_flag;
-		cv[n++] = "-fstack-usage";
+		if (tc.cc_kind != PVF_CC_TCC)
+			cv[n++] = "-fstack-usage";
 		cv[n++] = "-I.";
 		cv[n++] = units[u].src;
 		cv[n++] = "-o";
@@ -720,6 +785,10 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		cargvp[i] = (char *const *)order[i]->argv;
 	if (pvf__run_parallel(cargvp, ncompile, dir, jobs, "the C compiler", &stats.compile, err) < 0)
 		goto out;
+	if (tc.cc_kind == PVF_CC_TCC)
+		for (uint32_t i = 0; i < ncompile; i++)
+			if (write_tcc_stack_usage(dir, order[i]->stem, err) < 0)
+				goto out;
 	if (opts->chunk_cache_dir) {
 		/* A cache that cannot be written costs the next preparation time,
 		 * not this one its result. */
@@ -750,6 +819,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		if (parse_stack_usage(path, &max_frame, err) < 0)
 			goto out;
 	}
+	if (tc.cc_kind == PVF_CC_TCC)
+		max_frame += tcc_outgoing_args_bound(m);
 	stack = ((uint64_t)depth + 4) * ((uint64_t)max_frame + PVF_FRAME_SLACK) + PVF_HOST_STACK_RESERVE;
 	{
 		uint64_t limit = opts->native_stack_max ? opts->native_stack_max : PVF_DEFAULT_NATIVE_STACK_MAX;

@@ -23,6 +23,49 @@
 #include "engine/proc.h"
 #include "engine/rt_config.h"
 
+const char pvf__tcc_compat[] =
+	"/* pvfhost: GCC builtins used by wasm2c's output, for tcc. Arguments are\n"
+	" * never 0 (the generated code tests for it first). */\n"
+	"static inline int pvf_tcc_clz64(unsigned long long x) {\n"
+	"  int n = 0;\n"
+	"  if (!(x >> 32)) { n += 32; x <<= 32; }\n"
+	"  if (!(x >> 48)) { n += 16; x <<= 16; }\n"
+	"  if (!(x >> 56)) { n += 8; x <<= 8; }\n"
+	"  if (!(x >> 60)) { n += 4; x <<= 4; }\n"
+	"  if (!(x >> 62)) { n += 2; x <<= 2; }\n"
+	"  if (!(x >> 63)) n += 1;\n"
+	"  return n;\n"
+	"}\n"
+	"static inline int pvf_tcc_ctz64(unsigned long long x) {\n"
+	"  return 63 - pvf_tcc_clz64(x & -x);\n"
+	"}\n"
+	"static inline int pvf_tcc_popcount64(unsigned long long x) {\n"
+	"  x = x - ((x >> 1) & 0x5555555555555555ull);\n"
+	"  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);\n"
+	"  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;\n"
+	"  return (int)((x * 0x0101010101010101ull) >> 56);\n"
+	"}\n"
+	"#define __builtin_clz(x) (pvf_tcc_clz64((unsigned)(x)) - 32)\n"
+	"#define __builtin_clzll(x) pvf_tcc_clz64((unsigned long long)(x))\n"
+	"#define __builtin_ctz(x) pvf_tcc_ctz64((unsigned)(x))\n"
+	"#define __builtin_ctzll(x) pvf_tcc_ctz64((unsigned long long)(x))\n"
+	"#define __builtin_popcount(x) pvf_tcc_popcount64((unsigned)(x))\n"
+	"#define __builtin_popcountll(x) pvf_tcc_popcount64((unsigned long long)(x))\n"
+	"#define __builtin_isnan(x) ((x) != (x))\n"
+	"/* wasm's neg flips the sign bit, NaN or not (prepare.c rewrites -(x)). */\n"
+	"static inline float pvf_tcc_fneg_f32(float x) {\n"
+	"  union { float f; unsigned u; } v;\n"
+	"  v.f = x;\n"
+	"  v.u ^= 0x80000000u;\n"
+	"  return v.f;\n"
+	"}\n"
+	"static inline double pvf_tcc_fneg_f64(double x) {\n"
+	"  union { double f; unsigned long long u; } v;\n"
+	"  v.f = x;\n"
+	"  v.u ^= 0x8000000000000000ull;\n"
+	"  return v.f;\n"
+	"}\n";
+
 static char *first_line(const char *s)
 {
 	size_t n = strcspn(s, "\n");
@@ -83,23 +126,33 @@ int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_err
 	if (tool_version(tc->wasm2c, &tc->wasm2c_version, err) < 0 ||
 	    tool_version(tc->cc, &tc->cc_version, err) < 0)
 		goto fail;
-	tc->cc_is_clang = strstr(tc->cc_version, "clang") != NULL;
+	tc->cc_kind = strstr(tc->cc_version, "clang") ? PVF_CC_CLANG
+		      : !strncmp(tc->cc_version, "tcc ", 4) ? PVF_CC_TCC
+							 : PVF_CC_GCC;
 
 	if (add_flag(tc, opt, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(rt_flags) / sizeof(rt_flags[0]); i++)
 		if (add_flag(tc, rt_flags[i], err) < 0)
 			goto fail;
-	if (add_flag(tc, "-fno-optimize-sibling-calls", err) < 0 || add_flag(tc, "-frounding-math", err) < 0 ||
-	    add_flag(tc, "-ffp-contract=off", err) < 0 ||
-	    (!tc->cc_is_clang && add_flag(tc, "-fsignaling-nans", err) < 0) ||
-	    /* Else clang folds arithmetic on a constant signalling NaN without
-	     * quieting it (0x7fa00000 + 1 -> 0x7fa00000; the hardware, gcc and
-	     * wasm give 0x7fe00000). */
-	    (tc->cc_is_clang && add_flag(tc, "-ffp-exception-behavior=strict", err) < 0) ||
-	    add_flag(tc, "-fPIC", err) < 0 ||
-	    add_flag(tc, "-fvisibility=hidden", err) < 0 || add_flag(tc, "-fno-strict-aliasing", err) < 0 ||
-	    add_flag(tc, "-DNDEBUG", err) < 0 || add_flag(tc, "-w", err) < 0)
+	if (tc->cc_kind == PVF_CC_TCC) {
+		/* tcc has no optimiser, so nothing to turn off: no sibling calls,
+		 * no contraction, no constant folding of run-time float
+		 * arithmetic. */
+		if (add_flag(tc, "-fPIC", err) < 0 || add_flag(tc, "-DNDEBUG", err) < 0 ||
+		    add_flag(tc, "-w", err) < 0 || add_flag(tc, "-include", err) < 0 ||
+		    add_flag(tc, PVF_TCC_COMPAT_HEADER, err) < 0)
+			goto fail;
+	} else if (add_flag(tc, "-fno-optimize-sibling-calls", err) < 0 || add_flag(tc, "-frounding-math", err) < 0 ||
+		   add_flag(tc, "-ffp-contract=off", err) < 0 ||
+		   (tc->cc_kind == PVF_CC_GCC && add_flag(tc, "-fsignaling-nans", err) < 0) ||
+		   /* Else clang folds arithmetic on a constant signalling NaN
+		    * without quieting it (0x7fa00000 + 1 -> 0x7fa00000; the
+		    * hardware, gcc and wasm give 0x7fe00000). */
+		   (tc->cc_kind == PVF_CC_CLANG && add_flag(tc, "-ffp-exception-behavior=strict", err) < 0) ||
+		   add_flag(tc, "-fPIC", err) < 0 || add_flag(tc, "-fvisibility=hidden", err) < 0 ||
+		   add_flag(tc, "-fno-strict-aliasing", err) < 0 || add_flag(tc, "-DNDEBUG", err) < 0 ||
+		   add_flag(tc, "-w", err) < 0)
 		goto fail;
 	if (opts && opts->extra_cflags && *opts->extra_cflags) {
 		tc->extra = strdup(opts->extra_cflags);
@@ -123,9 +176,11 @@ int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_err
 	}
 	p = tc->id;
 	/* codegen 2: NaN canonicalisation of float arithmetic (prepare.c);
-	 * 3: its test as a predicted branch instead of a blend. */
-	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 3; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
-		     PVF_ARTIFACT_FORMAT_VERSION, PVF_GLUE_ABI_VERSION, tc->wasm2c_version, tc->cc, tc->cc_version);
+	 * 3: its test as a predicted branch instead of a blend. "tcc compat N"
+	 * names the version of pvf__tcc_compat. */
+	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 3%s; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
+		     PVF_ARTIFACT_FORMAT_VERSION, PVF_GLUE_ABI_VERSION, tc->cc_kind == PVF_CC_TCC ? "; tcc compat 1" : "",
+		     tc->wasm2c_version, tc->cc, tc->cc_version);
 	for (int i = 0; i < tc->ncflags; i++)
 		p += sprintf(p, " %s", tc->cflags[i]);
 	return 0;

@@ -13,10 +13,24 @@
 #define PVF_DEFAULT_OPT "-O1"
 #define PVF_MAX_CFLAGS 64
 
+/* Which compiler family: they take different flags, and only gcc and clang
+ * write -fstack-usage files (tcc's frames are read from its objects,
+ * frames.c). */
+typedef enum pvf_cc_kind {
+	PVF_CC_GCC,
+	PVF_CC_CLANG,
+	PVF_CC_TCC,
+} pvf_cc_kind;
+
+/* Prepended to every unit compiled by tcc (-include): the GCC builtins the
+ * generated code uses and tcc 0.9.27 lacks. */
+#define PVF_TCC_COMPAT_HEADER "pvf_tcc.h"
+extern const char pvf__tcc_compat[];
+
 typedef struct pvf_toolchain {
 	char *wasm2c;          /* absolute path */
 	char *cc;              /* absolute path */
-	bool cc_is_clang;
+	pvf_cc_kind cc_kind;
 	char *wasm2c_version;  /* first line of --version */
 	char *cc_version;
 	/* Flags for compiling generated C (NULL-terminated list of borrowed or
