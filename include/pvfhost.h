@@ -110,7 +110,8 @@ typedef struct pvfhost_config {
 	const char *opt_level;           /* e.g. "-O1"; NULL: default (-O1) */
 	/* The pre-check tier: pre-checks compile with this faster toolchain to
 	 * decide within PvfPrepTimeout(Precheck); the optimised artifact is then
-	 * prepared in the background. NULL/NULL: "clang" "-O0"; set
+	 * prepared in the background. NULL/NULL: "tcc" (or "clang" when tcc
+	 * is not installed) "-O0"; set
 	 * precheck_same_toolchain to pre-check with cc/opt_level instead. */
 	const char *precheck_cc;
 	const char *precheck_opt_level;

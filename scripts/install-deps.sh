@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential meson ninja-build pkg-config
-  wabt clang lld
+  wabt clang lld tcc
   libzstd-dev libsodium-dev libsecp256k1-dev libxxhash-dev nettle-dev
   libseccomp-dev libcmocka-dev
   zstd xxd python3 nodejs

@@ -581,13 +581,16 @@ static int by_size_desc(const void *a, const void *b)
  * of a compiler process (the prelude and prototypes it parses again) is a
  * bigger share, so chunks are bigger: shell runtime, clang -O0, 2 cores:
  * 13.2 s of compiler CPU with 512 KiB chunks, 12.2 s with 2 MiB ones
- * (docs/performance.md). */
-static size_t min_chunk_bytes(const pvf_prepare_opts *opts)
+ * (docs/performance.md). tcc compiles the whole Coretime runtime in about a
+ * second, less than its cost as 62 units: it gets one unit. */
+static size_t min_chunk_bytes(const pvf_prepare_opts *opts, const pvf_toolchain *tc)
 {
 	const char *opt = opts->opt_level ? opts->opt_level : PVF_DEFAULT_OPT;
 
 	if (opts->chunk_min_bytes)
 		return opts->chunk_min_bytes;
+	if (tc->cc_kind == PVF_CC_TCC)
+		return SIZE_MAX;
 	return !strcmp(opt, "-O0") ? 4 * pvf__split_min_chunk_bytes : pvf__split_min_chunk_bytes;
 }
 
@@ -749,7 +752,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	t0 = pvf__now();
 	jobs = pvf__split_jobs(opts->jobs);
 	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
-	if (plan_units(dir, &tc, depth_flag, opts->chunk_cache_dir, min_chunk_bytes(opts), &gen, gen_len, &units,
+	if (plan_units(dir, &tc, depth_flag, opts->chunk_cache_dir, min_chunk_bytes(opts, &tc), &gen, gen_len, &units,
 		       &nunits, err) < 0)
 		goto out;
 	free(gen);

@@ -211,3 +211,12 @@ int pvf_engine_toolchain_id(const pvf_prepare_opts *opts, char **ret, pvf_error 
 	pvf__toolchain_clear(&tc);
 	return 0;
 }
+
+const char *pvf_engine_fast_cc(void)
+{
+	char *tcc = pvf__which("tcc");
+	bool found = tcc != NULL;
+
+	free(tcc);
+	return found ? "tcc" : "clang";
+}

@@ -49,7 +49,7 @@ void pvfhost_config_default(pvfhost_config *c)
 	c->execute_retry_delay_ms = 3000;
 	c->log_fd = 2;
 	c->log_level = PVF_LOG_WARN;
-	c->precheck_cc = "clang";
+	c->precheck_cc = pvf_engine_fast_cc();
 	c->precheck_opt_level = "-O0";
 }
 
@@ -239,7 +239,7 @@ int pvfhost_new(const pvfhost_config *c, pvfhost **ret, pvfhost_error *out_err)
 		pvf_prepare_opts pc;
 		pvf_error e2;
 		memset(&pc, 0, sizeof(pc));
-		pc.cc = h->cfg.precheck_cc ? h->cfg.precheck_cc : "clang";
+		pc.cc = h->cfg.precheck_cc ? h->cfg.precheck_cc : pvf_engine_fast_cc();
 		pc.opt_level = h->cfg.precheck_opt_level ? h->cfg.precheck_opt_level : "-O0";
 		pc.jobs = 1;
 		h->cfg.precheck_cc = pc.cc;
