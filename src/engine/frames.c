@@ -40,7 +40,7 @@ static void shdr_at(const uint8_t *obj, const Elf64_Ehdr *eh, uint32_t i, Elf64_
 int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_error *err)
 {
 	Elf64_Ehdr eh;
-	uint32_t nfuncs = 0;
+	uint32_t nfuncs = 0, best = *max_frame;
 
 	if (size < sizeof(eh))
 		return pvf_error_set(err, PVF_E_TOOL, "not an ELF object");
@@ -73,10 +73,11 @@ int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_
 				return pvf_error_set(err, PVF_E_TOOL, "object has a function in no section");
 			shdr_at(obj, &eh, sym.st_shndx, &text);
 			if (text.sh_type != SHT_PROGBITS || !in_file(size, text.sh_offset, text.sh_size) ||
-			    !in_file(text.sh_size, sym.st_value, sizeof(prologue) + 4))
+			    sym.st_value >= text.sh_size)
 				return pvf_error_set(err, PVF_E_TOOL, "object has a function outside its section");
 			code = obj + text.sh_offset + sym.st_value;
-			if (memcmp(code, prologue, sizeof(prologue)) != 0)
+			if (!in_file(text.sh_size, sym.st_value, sizeof(prologue) + 4) ||
+			    memcmp(code, prologue, sizeof(prologue)) != 0)
 				return pvf_error_set(err, PVF_E_TOOL,
 						     "a function does not start with tcc's prologue; its frame size is unknown");
 			frame = (uint32_t)code[7] | (uint32_t)code[8] << 8 | (uint32_t)code[9] << 16 |
@@ -84,13 +85,14 @@ int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_
 			if (frame > UINT32_MAX - 8)
 				return pvf_error_set(err, PVF_E_STACK_BOUND, "a function has a frame of %u bytes", frame);
 			frame += 8;
-			if (frame > *max_frame)
-				*max_frame = frame;
+			if (frame > best)
+				best = frame;
 			nfuncs++;
 		}
 	}
 	if (!nfuncs)
 		return pvf_error_set(err, PVF_E_TOOL, "object defines no functions (stripped symbol table?)");
+	*max_frame = best;
 	return 0;
 }
 

@@ -11,7 +11,8 @@
 
 /* Raises *max_frame to the largest frame (bytes, the saved frame pointer
  * included, the return address not) of the functions in the object `obj`.
- * An object this cannot read is an error (PVF_E_TOOL). */
+ * An object this cannot read is an error (PVF_E_TOOL) and leaves *max_frame
+ * as it was. */
 int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_error *err);
 
 /* The same for the object file at `path`. */

@@ -315,18 +315,18 @@ static void test_imports(void **state)
 }
 
 /* The call-depth limit is deterministic: the same depth at every
- * optimisation level and with both compilers, and reached before any
+ * optimisation level and with every compiler, and reached before any
  * native stack overflow. */
 static void test_depth_deterministic(void **state)
 {
-	static const char *const ccs[] = { "gcc", "clang" };
+	static const char *const ccs[] = { "gcc", "clang", "tcc" };
 	static const char *const opts[] = { "-O0", "-O1", "-O2" };
 	static const char *const fns[] = { "recurse", "recurse_fat" };
 	const uint32_t limit = 5000;
 	int64_t seen[2] = { -1, -1 };
 
 	(void)state;
-	for (int c = 0; c < 2; c++) {
+	for (size_t c = 0; c < sizeof(ccs) / sizeof(ccs[0]); c++) {
 		for (int o = 0; o < 3; o++) {
 			char *path = prepare("recursion", ccs[c], opts[o], limit, 0);
 			pvf_artifact *a = open_art(path);
@@ -359,12 +359,12 @@ static void test_depth_deterministic(void **state)
 	assert_int_equal(seen[1], limit - 1);
 }
 
-/* NaN bits a PVF can observe are the same with gcc and clang at every
+/* NaN bits a PVF can observe are the same with gcc, clang and tcc at every
  * level, constant operands included: every float arithmetic result that is
  * a NaN is the canonical NaN (prepare.c), as in Polkadot's executor. */
 static void test_nan_bits_deterministic(void **state)
 {
-	static const char *const ccs[] = { "gcc", "clang" };
+	static const char *const ccs[] = { "gcc", "clang", "tcc" };
 	static const char *const opts[] = { "-O0", "-O1", "-O2" };
 	static const struct { const char *fn; bool f64; } fns[] = {
 		{ "div00", false }, { "sqrtm1", true }, { "infminf", true }, { "snan_add", false },
@@ -376,7 +376,7 @@ static void test_nan_bits_deterministic(void **state)
 	uint64_t first[NF];
 
 	(void)state;
-	for (int c = 0; c < 2; c++) {
+	for (size_t c = 0; c < sizeof(ccs) / sizeof(ccs[0]); c++) {
 		for (int o = 0; o < 3; o++) {
 			char *path = prepare("nan_bits", ccs[c], opts[o], 0, 0);
 			pvf_artifact *a = open_art(path);

@@ -645,19 +645,19 @@ static void test_split_artifact_traps(void **state)
 }
 
 /* The call-depth limit does not depend on the split: every wasm function
- * in its own unit, gcc and clang. Expected depth: the limit counts every
+ * in its own unit, gcc, clang and tcc. Expected depth: the limit counts every
  * wasm call; the export is one frame, so the recursive function runs
  * limit - 1 times (docs/architecture.md, "Calls and the native stack"). */
 static void test_split_depth_limit(void **state)
 {
-	static const char *const ccs[] = { "gcc", "clang" };
+	static const char *const ccs[] = { "gcc", "clang", "tcc" };
 	static const char *const fns[] = { "recurse", "recurse_fat" };
 	const uint32_t limit = 5000;
 
 	(void)state;
 	/* wasm-objdump -h recursion.wasm: "Function ... count: 5" */
 	assert_int_equal(defined_functions("recursion"), 5);
-	for (int c = 0; c < 2; c++) {
+	for (size_t c = 0; c < sizeof(ccs) / sizeof(ccs[0]); c++) {
 		char *path = prepare_split("recursion", ccs[c], 5, limit, NULL);
 		pvf_artifact *a;
 		pvf_instance *in = open_instance(path, &a);
