@@ -5,4 +5,6 @@ build=${1:-build}
 here=$(dirname "$0")
 "$here/kernels.sh" "$build"
 "$here/prepare.sh" "$build"
+"$here/precheck.sh" "$build"
+"$here/reprepare.sh" "$build"
 "$here/host.sh" "$build"
