@@ -254,6 +254,17 @@ static void finish_code(struct pvfhost *h, job *j, pvf_error_code code, const ch
 	pvf__host_finish(h, j, &e, NULL, 0);
 }
 
+/* Whether a failed pre-check tier preparation says something about the
+ * fast toolchain rather than the code: the compiler rejected wasm2c's output
+ * of a module that passed validation (PVF_E_COMPILE), could not be run or
+ * left output pvfhost cannot read (PVF_E_TOOL), or its frames put the native
+ * stack over the bound where another compiler's may not (PVF_E_STACK_BOUND).
+ * Such a pre-check is done again with the optimised toolchain. */
+bool pvf__host_tier_specific(const pvf_error *err)
+{
+	return err->code == PVF_E_COMPILE || err->code == PVF_E_TOOL || err->code == PVF_E_STACK_BOUND;
+}
+
 /* Lock held: whether `j` can run on the pre-check tier's artifact. */
 static bool fast_available(struct pvfhost *h, job *j)
 {
@@ -515,8 +526,8 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 		 * for good (unless its own preparation is under way); anything
 		 * else concerns only this pre-check. */
 		prep_error(p, oc, err);
-		if (err->cls == PVF_CLASS_DETERMINISTIC && err->code != PVF_E_TIMEOUT && !a->prep &&
-		    a->state != ART_READY) {
+		if (err->cls == PVF_CLASS_DETERMINISTIC && err->code != PVF_E_TIMEOUT &&
+		    !pvf__host_tier_specific(err) && !a->prep && a->state != ART_READY) {
 			a->state = ART_FAILED;
 			a->fail = *err;
 			a->fail_det = true;

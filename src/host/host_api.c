@@ -321,6 +321,7 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 {
 	pvfhost_executor_params ep;
 	prep p;
+	bool fast;
 
 	if (!h || !code)
 		return fail(err, PVF_E_USAGE, "pvfhost_precheck: no host or no code") ? PVFHOST_PRECHECK_FAILED
@@ -334,6 +335,8 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 		fail(err, PVF_E_NOMEM, "out of memory");
 		return PVFHOST_PRECHECK_FAILED;
 	}
+	fast = h->pc_store != NULL;
+again:
 	for (;;) {
 		if (h->stopping) {
 			pthread_mutex_unlock(&h->mu);
@@ -355,13 +358,13 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 			pthread_mutex_unlock(&h->mu);
 			return PVFHOST_PRECHECK_INVALID;
 		}
-		if (h->pc_store && (a->precheck_ok || pvf_store_lookup(h->pc_store, &a->key) == 1)) {
+		if (fast && (a->precheck_ok || pvf_store_lookup(h->pc_store, &a->key) == 1)) {
 			a->precheck_ok = true;
 			pvf_metric_add(h->m.hits, 1);
 			pthread_mutex_unlock(&h->mu);
 			return PVFHOST_PRECHECK_VALID;
 		}
-		if (a->state == ART_PREPARING && !h->pc_store) {
+		if (a->state == ART_PREPARING && !fast) {
 			pthread_cond_wait(&h->art_cv, &h->mu);
 			continue;
 		}
@@ -373,7 +376,7 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 	p.a = a;
 	p.prio = PREP_NORMAL;
 	p.kind = PVF_PREPARE_PRECHECK;
-	p.fast = h->pc_store != NULL;
+	p.fast = fast;
 	p.ep = ep;
 	p.code = malloc(code_len ? code_len : 1);
 	if (!p.code) {
@@ -387,8 +390,15 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 	pvf__host_queue_prep(h, &p);
 	while (!p.done)
 		pthread_cond_wait(&h->art_cv, &h->mu);
-	pthread_mutex_unlock(&h->mu);
 	free(p.code);
+	if (!p.ok && p.fast && pvf__host_tier_specific(&p.err)) {
+		/* Not a verdict on the code: the optimised toolchain decides. */
+		pvf_log(PVF_LOG_WARN, "host", "event=precheck-tier-failed error=%s msg=\"%s\" then=main-toolchain",
+			pvf_error_code_name(p.err.code), p.err.msg);
+		fast = false;
+		goto again;
+	}
+	pthread_mutex_unlock(&h->mu);
 	if (p.ok)
 		return PVFHOST_PRECHECK_VALID;
 	to_public(err, &p.err);

@@ -205,6 +205,7 @@ void pvf__host_stop(struct pvfhost *h);
 art *pvf__host_art(struct pvfhost *h, const uint8_t *code, size_t len, const pvfhost_executor_params *ep);
 /* Lock held: makes sure a preparation of `a` is queued or running, at
  * least at priority `prio`; `code` is copied if a new one is queued. */
+bool pvf__host_tier_specific(const pvf_error *err);
 int pvf__host_want_prep(struct pvfhost *h, art *a, prep_prio prio, const uint8_t *code, size_t len,
 			const pvfhost_executor_params *ep, pvf_error *err);
 /* Lock held: queues a submitted job (art lookup, cache check, prep). */

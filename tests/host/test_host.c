@@ -34,21 +34,28 @@ static uint8_t *g_spin, *g_triv, *g_bad;
 static size_t g_spin_len, g_triv_len, g_bad_len;
 static int g_dirs;
 
-static uint8_t *slurp(const char *name, size_t *len)
+/* The whole file at `path`, NUL-terminated. */
+static uint8_t *slurp_path(const char *path, size_t *len)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", TEST_WASM_DIR, name);
 	FILE *f = fopen(path, "rb");
 	assert_non_null(f);
 	fseek(f, 0, SEEK_END);
 	long n = ftell(f);
 	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc((size_t)n);
+	uint8_t *b = malloc((size_t)n + 1);
 	assert_non_null(b);
 	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
+	b[n] = 0;
 	*len = (size_t)n;
 	return b;
+}
+
+static uint8_t *slurp(const char *name, size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", TEST_WASM_DIR, name);
+	return slurp_path(path, len);
 }
 
 static void new_cache(char *out, size_t n)
@@ -802,6 +809,86 @@ static void test_fast_tier(void **state)
 	pvfhost_free(h);
 }
 
+/* A pre-check tier compiler that rejects the code is not a verdict on the
+ * code: the pre-check is done again with the optimised toolchain, which
+ * decides (here: valid), and the artifact is not marked failed. The
+ * "compiler" answers --version (the host needs a toolchain id) and fails
+ * every compilation. */
+static void test_fast_tier_compiler_failure(void **state)
+{
+	char cache[300], cc[400], pc[400], logpath[400];
+	pvfhost_error err;
+	pvfhost_result info;
+	pvfhost_metrics m;
+	pvfhost_config c;
+	pvfhost *h = NULL;
+	struct stat st;
+	FILE *f;
+	int logfd;
+	(void)state;
+
+	snprintf(cc, sizeof(cc), "%s/refusing-cc", g_root);
+	f = fopen(cc, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\n"
+	      "if [ \"$1\" = --version ]; then echo 'refusing-cc 1.0'; exit 0; fi\n"
+	      "echo 'refusing-cc: internal compiler error' >&2\n"
+	      "exit 1\n",
+	      f);
+	fclose(f);
+	assert_int_equal(chmod(cc, 0755), 0);
+
+	new_cache(cache, sizeof(cache));
+	pvfhost_config_default(&c);
+	c.cache_dir = cache;
+	c.prepare_worker = PREPARE_WORKER;
+	c.execute_worker = EXECUTE_WORKER;
+	c.execute_workers = 1;
+	/* Unsandboxed, so that the worker can run a compiler under g_root (a
+	 * sandboxed worker sees only the system's directories, and would fail
+	 * with "not found", which is handled the same way). */
+	c.no_sandbox = true;
+	snprintf(logpath, sizeof(logpath), "%s/fast-tier-failure.log", g_root);
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(logfd >= 0);
+	c.log_fd = logfd;
+	c.opt_level = "-O0";
+	c.precheck_cc = cc;
+	if (pvfhost_new(&c, &h, &err) < 0)
+		fail_msg("pvfhost_new: %s", err.msg);
+	/* The pre-check tier exists (its store), so the first try used it. */
+	snprintf(pc, sizeof(pc), "%s/precheck", cache);
+	assert_int_equal(stat(pc, &st), 0);
+
+	assert_int_equal(pvfhost_precheck(h, g_triv, g_triv_len, NULL, &err), PVFHOST_PRECHECK_VALID);
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.preparations, 2);
+	assert_int_equal(artifacts(pc, NULL, 0), 0);
+	assert_int_equal(artifacts(cache, NULL, 0), 1);
+	/* The main toolchain's artifact serves validations. */
+	pvfhost_validate_req r;
+	memset(&r, 0, sizeof(r));
+	r.code = g_triv;
+	r.code_len = g_triv_len;
+	uint8_t *out = NULL;
+	size_t len;
+	assert_int_equal(pvfhost_validate(h, &r, &out, &len, &info, &err), 0);
+	assert_false(info.prepared);
+	assert_false(info.fast_tier);
+	free(out);
+	/* A code the rules reject is still invalid, decided before any
+	 * compiler runs. */
+	assert_int_equal(pvfhost_precheck(h, g_bad, g_bad_len, NULL, &err), PVFHOST_PRECHECK_INVALID);
+	assert_string_equal(pvfhost_error_code_name(err.code), "rule-validate-block");
+	pvfhost_free(h);
+	close(logfd);
+	/* The first try failed as the compiler's rejection of the code. */
+	size_t loglen;
+	char *log = (char *)slurp_path(logpath, &loglen);
+	assert_non_null(strstr(log, "event=precheck-tier-failed error=compile"));
+	free(log);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -844,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_free_under_load),
 		cmocka_unit_test(test_prepare_soft_and_hard_cap),
 		cmocka_unit_test(test_fast_tier),
+		cmocka_unit_test(test_fast_tier_compiler_failure),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
