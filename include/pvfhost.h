@@ -121,6 +121,12 @@ typedef struct pvfhost_config {
 	 * a verdict (the validation runs again on the optimised artifact).
 	 * true: always wait for the optimised artifact. */
 	bool no_fast_execution;
+	/* A validation of code that was never pre-checked here (and has no
+	 * artifact) also gets the pre-check tier's artifact, prepared ahead of
+	 * the optimised one, and runs on it as above; a failure of that
+	 * preparation decides nothing. true: such validations wait for the
+	 * optimised artifact. */
+	bool no_fast_unchecked;
 	uint32_t compile_jobs;           /* parallel compiler processes per preparation; 0: all CPUs */
 	int log_fd;                      /* structured log lines go here; -1: nowhere; default 2 */
 	int log_level;                   /* 0 error, 1 warn, 2 info, 3 debug; default 1 */

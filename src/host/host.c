@@ -265,6 +265,29 @@ bool pvf__host_tier_specific(const pvf_error *err)
 	return err->code == PVF_E_COMPILE || err->code == PVF_E_TOOL || err->code == PVF_E_STACK_BOUND;
 }
 
+/* Lock held: queues a pre-check tier preparation of `a` for validations
+ * that wait for it (prep_done routes them when it is ready). */
+static int queue_fast_prep(struct pvfhost *h, art *a, prep_prio prio, const uint8_t *code, size_t len,
+			   const pvfhost_executor_params *ep)
+{
+	prep *p = calloc(1, sizeof(*p));
+
+	if (!p || !(p->code = malloc(len ? len : 1))) {
+		free(p);
+		return -1;
+	}
+	memcpy(p->code, code, len);
+	p->code_len = len;
+	p->a = a;
+	p->prio = prio;
+	p->kind = PVF_PREPARE_PRECHECK;
+	p->fast = true;
+	p->ep = *ep;
+	a->fast_pending = true;
+	pvf__host_queue_prep(h, p);
+	return 0;
+}
+
 /* Lock held: whether `j` can run on the pre-check tier's artifact. */
 static bool fast_available(struct pvfhost *h, job *j)
 {
@@ -329,6 +352,13 @@ static void route(struct pvfhost *h, job *j)
 	if (a->state == ART_NEW)
 		pvf_metric_add(h->m.misses, 1);
 	prep_prio pp = j->prio >= PVFHOST_PRIO_APPROVAL ? PREP_CRITICAL : PREP_NORMAL;
+	/* Code that was never pre-checked here: the pre-check tier's artifact
+	 * first (seconds), queued ahead of the optimised one, so that the
+	 * validation can run on it; its failure decides nothing. */
+	if (a->state == ART_NEW && !a->fast_pending && h->pc_store && !h->cfg.no_fast_execution &&
+	    !h->cfg.no_fast_unchecked && !j->no_fast &&
+	    queue_fast_prep(h, a, pp, j->code, j->code_len, &j->ep) < 0)
+		pvf_log(PVF_LOG_WARN, "host", "event=queue-failed tier=precheck msg=\"out of memory\"");
 	if (pvf__host_want_prep(h, a, pp, j->code, j->code_len, &j->ep, &e) < 0)
 		pvf__host_finish(h, j, &e, NULL, 0);
 }
@@ -500,6 +530,8 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 
 	if (!fast)
 		a->prep = NULL;
+	else
+		a->fast_pending = false;
 	p->running = false;
 	h->preparations++;
 	pvf_metric_observe(h->m.prep_secs, secs);
@@ -569,9 +601,9 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 	} else {
 		prep_free(p);
 	}
-	/* Waiting jobs go on (they wait for the artifact's own preparation,
-	 * never for a pre-check tier one). */
-	for (job *j = h->all, *n; j && !fast; j = n) {
+	/* Waiting jobs go on: after the artifact's own preparation, and after
+	 * a pre-check tier one that succeeded (they run on its artifact). */
+	for (job *j = h->all, *n; j && (!fast || ok); j = n) {
 		n = j->all_next;
 		if (j->state == JOB_WAIT_PREP && j->a == a)
 			route(h, j);

@@ -49,6 +49,7 @@ typedef struct art {
 	uint64_t fail_at_ms;
 	struct prep *prep;        /* queued or running */
 	bool precheck_ok;         /* passed a pre-check (pre-check tier) */
+	bool fast_pending;        /* a pre-check tier preparation for a waiting validation is queued or running */
 } art;
 
 typedef struct prep {

@@ -79,6 +79,9 @@ static pvfhost *host_new(const char *cache, uint32_t exec_workers)
 	c.log_fd = getenv("PVFHOST_TEST_LOG") ? 2 : -1;
 	c.log_level = 3;
 	c.opt_level = "-O1";
+	/* The scenarios below follow one artifact per code; the pre-check
+	 * tier for unchecked code has its own test (test_fast_unchecked). */
+	c.no_fast_unchecked = true;
 	if (pvfhost_new(&c, &h, &err) < 0)
 		fail_msg("pvfhost_new: %s", err.msg);
 	return h;
@@ -809,6 +812,48 @@ static void test_fast_tier(void **state)
 	pvfhost_free(h);
 }
 
+/* Code that was never pre-checked: its first validation runs on the
+ * pre-check tier's artifact, prepared ahead of the optimised one (one
+ * prepare worker, so in that order), and later ones on the optimised
+ * artifact. */
+static void test_fast_unchecked(void **state)
+{
+	char cache[300], pc[400];
+	pvfhost_error err;
+	pvfhost_result info;
+	pvfhost_metrics m;
+	pvfhost_config c;
+	pvfhost *h = NULL;
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost_config_default(&c);
+	c.cache_dir = cache;
+	c.prepare_worker = PREPARE_WORKER;
+	c.execute_worker = EXECUTE_WORKER;
+	c.prepare_workers_soft = c.prepare_workers_hard = 1;
+	c.execute_workers = 1;
+	c.no_sandbox = getenv("PVFHOST_TEST_NO_SANDBOX") != NULL;
+	c.log_fd = getenv("PVFHOST_TEST_LOG") ? 2 : -1;
+	c.opt_level = "-O2";
+	if (pvfhost_new(&c, &h, &err) < 0)
+		fail_msg("pvfhost_new: %s", err.msg);
+	validate_spin(h, 5, NULL, &info);
+	assert_true(info.prepared);
+	assert_true(info.fast_tier);
+	snprintf(pc, sizeof(pc), "%s/precheck", cache);
+	assert_int_equal(artifacts(pc, NULL, 0), 1);
+	for (int w = 0; w < 60000 && artifacts(cache, NULL, 0) < 1; w += 20)
+		usleep(20000);
+	assert_int_equal(artifacts(cache, NULL, 0), 1);
+	validate_spin(h, 6, NULL, &info);
+	assert_false(info.fast_tier);
+	assert_false(info.prepared);
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.preparations, 2);
+	pvfhost_free(h);
+}
+
 /* A pre-check tier compiler that rejects the code is not a verdict on the
  * code: the pre-check is done again with the optimised toolchain, which
  * decides (here: valid), and the artifact is not marked failed. The
@@ -876,6 +921,11 @@ static void test_fast_tier_compiler_failure(void **state)
 	assert_false(info.prepared);
 	assert_false(info.fast_tier);
 	free(out);
+	/* Unchecked code: its pre-check tier preparation fails, which decides
+	 * nothing; the validation runs on the optimised artifact. */
+	validate_spin(h, 7, NULL, &info);
+	assert_true(info.prepared);
+	assert_false(info.fast_tier);
 	/* A code the rules reject is still invalid, decided before any
 	 * compiler runs. */
 	assert_int_equal(pvfhost_precheck(h, g_bad, g_bad_len, NULL, &err), PVFHOST_PRECHECK_INVALID);
@@ -932,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_prepare_soft_and_hard_cap),
 		cmocka_unit_test(test_fast_tier),
 		cmocka_unit_test(test_fast_tier_compiler_failure),
+		cmocka_unit_test(test_fast_unchecked),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
