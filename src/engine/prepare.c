@@ -414,6 +414,32 @@ static int canonicalize_nans(char **buf, size_t *len, bool tcc, pvf_error *err)
 	return 0;
 }
 
+/* wasm2c 1.0.32 keeps every loaded value alive with an empty asm statement
+ * taking it in a general register ("r"), so that a load whose value is
+ * unused still happens and traps. For f32 and f64 that costs a move from
+ * the SSE register the load wrote to a general one, per load: in the
+ * kernel suite's matrix product four per iteration, 1.29x of its time
+ * (docs/performance.md). On x86-64 the float loads take the value in an
+ * SSE register ("x") instead: the load still happens, nothing moves. tcc
+ * and other targets keep wasm2c's definition. */
+static const char float_load_from[] = "DEFINE_LOAD(f32_load, f32, f32, f32)\nDEFINE_LOAD(f64_load, f64, f64, f64)\n";
+static const char float_load_to[] =
+	"/* pvfhost: float loads keep their value in an SSE register (prepare.c). */\n"
+	"#if defined(__x86_64__) && !defined(__TINYC__) && !WABT_BIG_ENDIAN\n"
+	"#define PVF_DEFINE_FLOAT_LOAD(name, t)                              \\\n"
+	"  static inline t name(wasm_rt_memory_t* mem, u64 addr) {           \\\n"
+	"    MEMCHECK(mem, addr, t);                                         \\\n"
+	"    t result;                                                       \\\n"
+	"    wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t));           \\\n"
+	"    wasm_asm(\"\" ::\"x\"(result));                                    \\\n"
+	"    return result;                                                  \\\n"
+	"  }\n"
+	"#else\n"
+	"#define PVF_DEFINE_FLOAT_LOAD(name, t) DEFINE_LOAD(name, t, t, t)\n"
+	"#endif\n"
+	"PVF_DEFINE_FLOAT_LOAD(f32_load, f32)\n"
+	"PVF_DEFINE_FLOAT_LOAD(f64_load, f64)\n";
+
 /* wasm2c 1.0.32 reports every table bounds failure and every call_indirect
  * failure with one code each; the spec distinguishes them. The prelude of
  * the generated file is fixed for a wabt version (which the toolchain id
@@ -471,6 +497,15 @@ static int patch_generated(const char *path, bool tcc, char **ret_buf, size_t *r
 		if (r < 0)
 			goto out;
 	}
+	a = strstr(buf, float_load_from);
+	if (!a || strstr(a + 1, float_load_from)) {
+		r = pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: float load helpers not found");
+		goto out;
+	}
+	end = (size_t)(a - buf) + sizeof(float_load_from) - 1;
+	r = replace_all(&buf, &len, (size_t)(a - buf), &end, float_load_from, float_load_to, err);
+	if (r < 0)
+		goto out;
 	r = canonicalize_nans(&buf, &len, tcc, err);
 	if (r < 0)
 		goto out;
