@@ -753,6 +753,22 @@ static void test_prepare_soft_and_hard_cap(void **state)
 	pvfhost_free(h);
 }
 
+/* The configuration of the fast-tier tests: defaults (the pre-check tier
+ * on, also for unchecked code), one prepare and one execute worker, so
+ * that preparations run in queue order. */
+static void fast_config(pvfhost_config *c, const char *cache, const char *opt)
+{
+	pvfhost_config_default(c);
+	c->cache_dir = cache;
+	c->prepare_worker = PREPARE_WORKER;
+	c->execute_worker = EXECUTE_WORKER;
+	c->prepare_workers_soft = c->prepare_workers_hard = 1;
+	c->execute_workers = 1;
+	c->no_sandbox = getenv("PVFHOST_TEST_NO_SANDBOX") != NULL;
+	c->log_fd = getenv("PVFHOST_TEST_LOG") ? 2 : -1;
+	c->opt_level = opt;
+}
+
 /* After a pre-check, validations run on the pre-check tier's artifact
  * until the optimised one is ready; a time-out there is no verdict: the
  * validation runs again on the optimised artifact. */
@@ -766,15 +782,7 @@ static void test_fast_tier(void **state)
 	(void)state;
 
 	new_cache(cache, sizeof(cache));
-	pvfhost_config_default(&c);
-	c.cache_dir = cache;
-	c.prepare_worker = PREPARE_WORKER;
-	c.execute_worker = EXECUTE_WORKER;
-	c.prepare_workers_soft = c.prepare_workers_hard = 1;   /* optimised after the pre-check */
-	c.execute_workers = 1;
-	c.no_sandbox = getenv("PVFHOST_TEST_NO_SANDBOX") != NULL;
-	c.log_fd = getenv("PVFHOST_TEST_LOG") ? 2 : -1;
-	c.opt_level = "-O2";
+	fast_config(&c, cache, "-O2");   /* one prepare worker: optimised after the pre-check */
 	if (pvfhost_new(&c, &h, &err) < 0)
 		fail_msg("pvfhost_new: %s", err.msg);
 	assert_int_equal(pvfhost_precheck(h, g_spin, g_spin_len, NULL, &err), PVFHOST_PRECHECK_VALID);
@@ -827,15 +835,7 @@ static void test_fast_unchecked(void **state)
 	(void)state;
 
 	new_cache(cache, sizeof(cache));
-	pvfhost_config_default(&c);
-	c.cache_dir = cache;
-	c.prepare_worker = PREPARE_WORKER;
-	c.execute_worker = EXECUTE_WORKER;
-	c.prepare_workers_soft = c.prepare_workers_hard = 1;
-	c.execute_workers = 1;
-	c.no_sandbox = getenv("PVFHOST_TEST_NO_SANDBOX") != NULL;
-	c.log_fd = getenv("PVFHOST_TEST_LOG") ? 2 : -1;
-	c.opt_level = "-O2";
+	fast_config(&c, cache, "-O2");
 	if (pvfhost_new(&c, &h, &err) < 0)
 		fail_msg("pvfhost_new: %s", err.msg);
 	validate_spin(h, 5, NULL, &info);
@@ -884,11 +884,7 @@ static void test_fast_tier_compiler_failure(void **state)
 	assert_int_equal(chmod(cc, 0755), 0);
 
 	new_cache(cache, sizeof(cache));
-	pvfhost_config_default(&c);
-	c.cache_dir = cache;
-	c.prepare_worker = PREPARE_WORKER;
-	c.execute_worker = EXECUTE_WORKER;
-	c.execute_workers = 1;
+	fast_config(&c, cache, "-O0");
 	/* Unsandboxed, so that the worker can run a compiler under g_root (a
 	 * sandboxed worker sees only the system's directories, and would fail
 	 * with "not found", which is handled the same way). */
@@ -897,7 +893,6 @@ static void test_fast_tier_compiler_failure(void **state)
 	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(logfd >= 0);
 	c.log_fd = logfd;
-	c.opt_level = "-O0";
 	c.precheck_cc = cc;
 	if (pvfhost_new(&c, &h, &err) < 0)
 		fail_msg("pvfhost_new: %s", err.msg);
