@@ -131,6 +131,9 @@ int cmd_prepare(int argc, char **argv)
 	printf("artifact %s: %llu bytes of code, largest frame %u bytes, native stack %.1f MiB\n", out,
 	       (unsigned long long)s.artifact_bytes, s.max_frame_bytes, (double)s.native_stack_bytes / 1048576.0);
 	printf("compilation units: %u (%u from the chunk cache)\n", s.units, s.units_cached);
+	printf("NaN tests: %llu at arithmetic, %llu at reads of locals; placed by the analysis in %u of %u functions\n",
+	       (unsigned long long)s.nan_tests_arith, (unsigned long long)s.nan_tests_read, s.nan_funcs_placed,
+	       s.nan_funcs);
 	stage("translate", &s.translate);
 	stage("compile", &s.compile);
 	stage("link", &s.link);

@@ -98,6 +98,11 @@ typedef struct pvf_prepare_stats {
 	uint64_t artifact_bytes;
 	uint32_t units;              /* compilation units: the glue + chunks (or the whole module) */
 	uint32_t units_cached;       /* of which taken from the chunk cache */
+	/* NaN canonicalisation (nancanon.c): defined functions whose tests
+	 * the analysis placed (the others test every arithmetic result), and
+	 * the tests written: at arithmetic statements, at reads of locals. */
+	uint32_t nan_funcs_placed, nan_funcs;
+	uint64_t nan_tests_arith, nan_tests_read;
 } pvf_prepare_stats;
 
 /* Translates and compiles `wasm` (already decoded into `m`, whose rules the

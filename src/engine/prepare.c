@@ -2,7 +2,9 @@
  * prepare.c — the preparation pipeline: wasm bytes -> artifact file.
  *
  *   1. translate   wasm2c --no-debug-names -n m m.wasm -o m.c   (child process)
- *   2. patch       m.c: precise trap kinds for tables and call_indirect
+ *   2. patch       m.c: precise trap kinds for tables and call_indirect,
+ *                  float loads, NaN canonicalisation (nancanon.c, placed
+ *                  by the module's analysis, wasm/nanflow.c)
  *   3. glue        glue.c written from the decoded module (glue.c)
  *   4. split       m.c cut into chunks at function boundaries when it
  *                  is big enough (split.c), each written as c<key>.c
@@ -36,6 +38,7 @@
 #include "engine/chunk_cache.h"
 #include "engine/frames.h"
 #include "engine/glue.h"
+#include "engine/nancanon.h"
 #include "engine/proc.h"
 #include "engine/split.h"
 #include "engine/rt_config.h"
@@ -160,260 +163,6 @@ static const char call_indirect_patch[] =
 	"  ? *(void **)((char *)(inst) + ((off) & ~PVF_IMPORT_OFFSET)) \\\n"
 	"  : (void *)((char *)(inst) + (off)))\n\n";
 
-static const char nan_canon_defs[] =
-	"\n/* pvfhost: NaN canonicalisation. Every float arithmetic result that is a\n"
-	" * NaN becomes the canonical NaN (f32 0x7fc00000, f64 0x7ff8000000000000),\n"
-	" * as in Polkadot's executor (wasmtime with NaN canonicalisation): a NaN's\n"
-	" * bits would otherwise depend on the processor and the operands.\n"
-	" * A NaN test and a branch the processor predicts as not taken, to a cold\n"
-	" * function that the compiler cannot fold into a blend: the test is off\n"
-	" * the dependency chain of the arithmetic (a blend sits on it). */\n"
-	"static __attribute__((noinline, cold)) f32 pvf_canon_nan_f32(void) {\n"
-	"  return f32_reinterpret_i32(0x7fc00000u);\n"
-	"}\n"
-	"static __attribute__((noinline, cold)) f64 pvf_canon_nan_f64(void) {\n"
-	"  return f64_reinterpret_i64(0x7ff8000000000000ull);\n"
-	"}\n"
-	"static inline __attribute__((always_inline)) f32 pvf_canon_f32(f32 x) {\n"
-	"  if (__builtin_expect(__builtin_isnan(x), 0))\n"
-	"    x = pvf_canon_nan_f32();\n"
-	"  return x;\n"
-	"}\n"
-	"static inline __attribute__((always_inline)) f64 pvf_canon_f64(f64 x) {\n"
-	"  if (__builtin_expect(__builtin_isnan(x), 0))\n"
-	"    x = pvf_canon_nan_f64();\n"
-	"  return x;\n"
-	"}\n";
-
-/* The wasm2c 1.0.32 statements that compute a float arithmetic result,
- * each on one line, into a stack variable (w2c_fN: f32, w2c_dN: f64):
- * "V op= W;" for add, sub, mul, div, and "V = F(...);" for these. Negation,
- * absolute value and copysign only move bits and are left alone (wasm
- * defines their NaN bits exactly). */
-static const char *const nan_canon_calls[] = {
-	"FMIN(", "FMAX(", "wasm_sqrtf(", "wasm_sqrt(", "wasm_ceilf(", "wasm_ceil(", "wasm_floorf(", "wasm_floor(",
-	"wasm_truncf(", "wasm_trunc(", "wasm_nearbyintf(", "wasm_nearbyint(", "(f32)wasm_quiet(", "(f64)wasm_quietf(",
-};
-
-/* Length of a float stack variable at p ("w2c_f12", "w2c_d0_0": wasm2c adds
- * "_N" suffixes in nested scopes), or 0. */
-static size_t float_var(const char *p, bool *is_f64)
-{
-	size_t n = 5;
-
-	if (strncmp(p, "w2c_", 4) != 0 || (p[4] != 'f' && p[4] != 'd'))
-		return 0;
-	*is_f64 = p[4] == 'd';
-	while (p[n] >= '0' && p[n] <= '9')
-		n++;
-	if (n == 5)
-		return 0;
-	while (p[n] == '_' && p[n + 1] >= '0' && p[n + 1] <= '9') {
-		n++;
-		while (p[n] >= '0' && p[n] <= '9')
-			n++;
-	}
-	return n;
-}
-
-/* One float arithmetic statement on a line: "V op= rhs;" or "V = F(...);". */
-typedef struct float_stmt {
-	const char *p;      /* start of V */
-	size_t vn;          /* length of V */
-	bool f64;
-	char op;            /* + - * / for "V op= rhs", else 0 */
-	const char *rhs;
-	const char *semi;
-} float_stmt;
-
-static bool parse_float_stmt(const char *line, size_t ll, float_stmt *st)
-{
-	const char *p = line;
-
-	memset(st, 0, sizeof(*st));
-	while (p < line + ll && *p == ' ')
-		p++;
-	if ((size_t)(line + ll - p) <= 8 || !(st->vn = float_var(p, &st->f64)))
-		return false;
-	st->p = p;
-	if (p[st->vn] == ' ' && strchr("+-*/", p[st->vn + 1]) && p[st->vn + 2] == '=' && p[st->vn + 3] == ' ') {
-		st->op = p[st->vn + 1];
-		st->rhs = p + st->vn + 4;
-	} else if (!strncmp(p + st->vn, " = ", 3)) {
-		for (size_t k = 0; k < sizeof(nan_canon_calls) / sizeof(nan_canon_calls[0]); k++)
-			if (!strncmp(p + st->vn + 3, nan_canon_calls[k], strlen(nan_canon_calls[k])))
-				st->rhs = p + st->vn + 3;
-	}
-	if (!st->rhs)
-		return false;
-	st->semi = memchr(st->rhs, ';', (size_t)(line + ll - st->rhs));
-	return st->semi && (st->semi[1] == '\n' || st->semi[1] == '\0' || st->semi[1] == ' ');
-}
-
-static bool ident_char(char c)
-{
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* Whether the whole identifier v (length n) occurs in [a, b). */
-static bool has_var(const char *a, const char *b, const char *v, size_t n)
-{
-	for (const char *q = a; q + n <= b; q++)
-		if (!memcmp(q, v, n) && (q + n == b || !ident_char(q[n])) && (q == a || !ident_char(q[-1])))
-			return true;
-	return false;
-}
-
-/* Whether the value a float statement leaves in its variable can be left
- * as it is: looking at the next few plain assignment lines, the first that
- * mentions the variable is canonicalised arithmetic of the same type that
- * reads or overwrites it, or a plain assignment that overwrites it without
- * reading it. Anything else (a branch, a call, a store, a local.set, the end
- * of the lookahead) keeps the test. */
-static bool canon_not_needed(const float_stmt *st, const char *from, const char *end)
-{
-	const char *line = from;
-
-	for (int k = 0; k < 8 && line < end; k++) {
-		const char *eol = memchr(line, '\n', (size_t)(end - line));
-		size_t ll = eol ? (size_t)(eol - line) + 1 : (size_t)(end - line);
-		const char *lend = line + ll;
-		float_stmt nx;
-
-		if (parse_float_stmt(line, ll, &nx)) {
-			bool dest = nx.vn == st->vn && !memcmp(nx.p, st->p, st->vn);
-			if (nx.f64 == st->f64 && (dest || has_var(nx.rhs, nx.semi, st->p, st->vn)))
-				return true;
-			if (has_var(line, lend, st->p, st->vn))
-				return false;
-		} else {
-			/* A plain "x = ...;" statement, nothing else. */
-			const char *p = line, *eq;
-			while (p < lend && *p == ' ')
-				p++;
-			if (strncmp(p, "w2c_", 4) != 0 || !(eq = memchr(p, '=', (size_t)(lend - p))) ||
-			    eq - p < 5 || eq[-1] != ' ' || memchr(p, '{', (size_t)(lend - p)) ||
-			    memchr(p, '}', (size_t)(lend - p)) || !memchr(eq, ';', (size_t)(lend - eq)))
-				return false;
-			bool reads = has_var(eq + 1, lend, st->p, st->vn);
-			bool writes = (size_t)(eq - 1 - p) == st->vn && !memcmp(p, st->p, st->vn) && eq[1] == ' ';
-			if (reads)
-				return false;
-			if (writes)
-				return true;   /* overwritten unread: dead */
-			if (has_var(p, eq, st->p, st->vn))
-				return false;  /* e.g. a compound assignment to it */
-		}
-		line = lend;
-	}
-	return false;
-}
-
-/* A float negation "V = -(W);": tcc 0.9.27 compiles it as a subtraction
- * from zero, which quiets a signalling NaN and keeps a NaN's sign; wasm
- * defines neg as a sign-bit flip. For tcc it becomes a call of the compat
- * header's bit flip (toolchain.c). Returns the offset just past "-(", or 0
- * when the line is not such a negation. */
-static size_t float_negation(const char *line, size_t ll, bool *is_f64)
-{
-	const char *p = line;
-	size_t vn;
-
-	while (p < line + ll && *p == ' ')
-		p++;
-	if ((size_t)(line + ll - p) <= 12 || !(vn = float_var(p, is_f64)) || strncmp(p + vn, " = -(", 5) != 0)
-		return 0;
-	return (size_t)(p - line) + vn + 5;
-}
-
-/* Rewrites every float arithmetic statement of the generated code so that
- * its result goes through pvf_canon_f32/f64 — except a result that is next
- * used by canonicalised arithmetic (canon_not_needed): a NaN operand makes
- * that result a NaN, canonicalised there, so the first NaN's bits can never
- * be seen (a stack slot consumed by an operation is dead after it). This
- * keeps the test off chains such as "a * b + c". */
-static int canonicalize_nans(char **buf, size_t *len, bool tcc, pvf_error *err)
-{
-	const char *in = *buf;
-	size_t cap = *len + *len / 4 + 4096, o = 0;
-	char *out = malloc(cap);
-	const char *anchor = strstr(in, "DEFINE_REINTERPRET(i64_reinterpret_f64, f64, u64)");
-
-	if (!out)
-		return pvf_error_set(err, PVF_E_NOMEM, "out of memory patching generated code");
-	if (!anchor) {
-		free(out);
-		return pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: no f64 reinterpret helper");
-	}
-	anchor = strchr(anchor, '\n');
-	/* By length: the generated file may hold NUL bytes (names in comments). */
-	const char *end = in + *len;
-	for (const char *line = in; line < end;) {
-		const char *eol = memchr(line, '\n', (size_t)(end - line));
-		size_t ll = eol ? (size_t)(eol - line) + 1 : (size_t)(end - line);
-		float_stmt st;
-		size_t extra = 0, neg = 0;
-		bool canon = false, neg_f64 = false;
-
-		if (parse_float_stmt(line, ll, &st))
-			canon = !canon_not_needed(&st, line + ll, end);
-		else if (tcc)
-			neg = float_negation(line, ll, &neg_f64);
-		extra = canon ? 64 + st.vn : neg ? 32 : 0;
-		if (o + ll + extra + sizeof(nan_canon_defs) + 1 > cap) {
-			cap = (o + ll + extra + sizeof(nan_canon_defs) + 1) * 2;
-			char *nb = realloc(out, cap);
-			if (!nb) {
-				free(out);
-				return pvf_error_set(err, PVF_E_NOMEM, "out of memory patching generated code");
-			}
-			out = nb;
-		}
-		if (canon) {
-			/* indent, V = pvf_canon_fXX(V op rhs) or (rhs-call), rest of line */
-			size_t ind = (size_t)(st.p - line);
-			memcpy(out + o, line, ind + st.vn);
-			o += ind + st.vn;
-			o += (size_t)sprintf(out + o, " = pvf_canon_%s(", st.f64 ? "f64" : "f32");
-			if (st.op) {
-				memcpy(out + o, st.p, st.vn);
-				o += st.vn;
-				o += (size_t)sprintf(out + o, " %c ", st.op);
-			}
-			memcpy(out + o, st.rhs, (size_t)(st.semi - st.rhs));
-			o += (size_t)(st.semi - st.rhs);
-			out[o++] = ')';
-			memcpy(out + o, st.semi, (size_t)(line + ll - st.semi));
-			o += (size_t)(line + ll - st.semi);
-		} else if (neg) {
-			/* "V = -(" becomes "V = pvf_tcc_fneg_fXX(" */
-			memcpy(out + o, line, neg - 2);
-			o += neg - 2;
-			o += (size_t)sprintf(out + o, "pvf_tcc_fneg_%s(", neg_f64 ? "f64" : "f32");
-			memcpy(out + o, line + neg, ll - neg);
-			o += ll - neg;
-		} else {
-			memcpy(out + o, line, ll);
-			o += ll;
-		}
-		if (anchor && line + ll == anchor + 1) {
-			memcpy(out + o, nan_canon_defs, sizeof(nan_canon_defs) - 1);
-			o += sizeof(nan_canon_defs) - 1;
-			anchor = NULL;
-		}
-		line += ll;
-	}
-	out[o] = '\0';
-	if (anchor) {
-		free(out);
-		return pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: helper anchor not at a line end");
-	}
-	free(*buf);
-	*buf = out;
-	*len = o;
-	return 0;
-}
-
 /* wasm2c 1.0.32 keeps every loaded value alive with an empty asm statement
  * taking it in a general register ("r"), so that a load whose value is
  * unused still happens and traps. For f32 and f64 that costs a move from
@@ -444,7 +193,8 @@ static const char float_load_to[] =
  * failure with one code each; the spec distinguishes them. The prelude of
  * the generated file is fixed for a wabt version (which the toolchain id
  * pins), so the patch anchors on its text and fails loudly if absent. */
-static int patch_generated(const char *path, bool tcc, char **ret_buf, size_t *ret_len, pvf_error *err)
+static int patch_generated(const char *path, bool tcc, const pvf_nanflow *nf, pvf_prepare_stats *stats,
+			   char **ret_buf, size_t *ret_len, pvf_error *err)
 {
 	static const char anchor_ci[] = "#define RANGE_CHECK(mem, offset, len)";
 	static const char anchor_t0[] = "static inline void funcref_table_init(";
@@ -506,7 +256,7 @@ static int patch_generated(const char *path, bool tcc, char **ret_buf, size_t *r
 	r = replace_all(&buf, &len, (size_t)(a - buf), &end, float_load_from, float_load_to, err);
 	if (r < 0)
 		goto out;
-	r = canonicalize_nans(&buf, &len, tcc, err);
+	r = pvf__canonicalize_nans(&buf, &len, tcc, nf, stats, err);
 	if (r < 0)
 		goto out;
 	r = pvf__write_file(path, buf, len, err);
@@ -761,8 +511,16 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	/* 2. patch, 3. glue (counted as translation) */
 	t0 = pvf__now();
 	snprintf(path, sizeof(path), "%s/m.c", dir);
-	if (patch_generated(path, tc.cc_kind == PVF_CC_TCC, &gen, &gen_len, err) < 0)
-		goto out;
+	{
+		pvf_nanflow nf;
+		if (pvf_nanflow_analyse(m, &nf, err) < 0)
+			goto out;
+		r = patch_generated(path, tc.cc_kind == PVF_CC_TCC, &nf, &stats, &gen, &gen_len, err);
+		pvf_nanflow_free(&nf);
+		if (r < 0)
+			goto out;
+		r = -1;
+	}
 	snprintf(path, sizeof(path), "%s/glue.c", dir);
 	gf = fopen(path, "we");
 	if (!gf) {
