@@ -90,6 +90,10 @@ int cli_parse_prepare_opt(int argc, char **argv, int *i, pvf_prepare_opts *o)
 		o->chunk_cache_dir = argv[++*i];
 		return 1;
 	}
+	if (!strcmp(a, "--nan-test-everywhere")) {
+		o->nan_test_every_result = true;
+		return 1;
+	}
 	if (!strcmp(a, "--keep-work-dir")) {
 		o->keep_work_dir = true;
 		return 1;

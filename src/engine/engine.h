@@ -84,6 +84,10 @@ typedef struct pvf_prepare_opts {
 	/* Function text per chunk at least (split.h); 0: 512 KiB, or 2 MiB at
 	 * -O0 where a compiler process's fixed cost weighs more. */
 	size_t chunk_min_bytes;
+	/* Test every float arithmetic result for NaN, without the placement
+	 * analysis (wasm/nanflow.c): the reference the differential test
+	 * compares against (tests/nanflow). Part of the toolchain id. */
+	bool nan_test_every_result;
 } pvf_prepare_opts;
 
 typedef struct pvf_stage_stats {

@@ -515,7 +515,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		pvf_nanflow nf;
 		if (pvf_nanflow_analyse(m, &nf, err) < 0)
 			goto out;
-		r = patch_generated(path, tc.cc_kind == PVF_CC_TCC, &nf, &stats, &gen, &gen_len, err);
+		r = patch_generated(path, tc.cc_kind == PVF_CC_TCC, opts->nan_test_every_result ? NULL : &nf, &stats,
+				    &gen, &gen_len, err);
 		pvf_nanflow_free(&nf);
 		if (r < 0)
 			goto out;

@@ -180,9 +180,10 @@ int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_err
 	 * keep their value in an SSE register; 5: the tests placed by the
 	 * module's analysis (nancanon.c). "tcc compat N" names the version of
 	 * pvf__tcc_compat. */
-	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 5%s; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
-		     PVF_ARTIFACT_FORMAT_VERSION, PVF_GLUE_ABI_VERSION, tc->cc_kind == PVF_CC_TCC ? "; tcc compat 1" : "",
-		     tc->wasm2c_version, tc->cc, tc->cc_version);
+	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 5%s%s; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
+		     PVF_ARTIFACT_FORMAT_VERSION, PVF_GLUE_ABI_VERSION,
+		     opts && opts->nan_test_every_result ? "; nan tests everywhere" : "",
+		     tc->cc_kind == PVF_CC_TCC ? "; tcc compat 1" : "", tc->wasm2c_version, tc->cc, tc->cc_version);
 	for (int i = 0; i < tc->ncflags; i++)
 		p += sprintf(p, " %s", tc->cflags[i]);
 	return 0;
