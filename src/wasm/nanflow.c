@@ -68,16 +68,28 @@ typedef struct walk {
 /* 1: cannot follow (not analysed); -1: out of memory. */
 #define GIVE_UP 1
 
+/* Makes room for item n of the array `arr` of `cap` items (doubling it);
+ * 0, or -1 when out of memory (the array is then unchanged). */
+#define GROW(arr, cap, n)                                                           \
+	__extension__({                                                             \
+		int r_ = 0;                                                         \
+		if ((n) >= (cap)) {                                                 \
+			uint32_t c_ = (cap) ? (cap) * 2 : 16;                       \
+			__typeof__(arr) a_ = realloc((arr), (size_t)c_ * sizeof(*(arr))); \
+			if (a_) {                                                   \
+				(arr) = a_;                                         \
+				(cap) = c_;                                         \
+			} else {                                                    \
+				r_ = -1;                                            \
+			}                                                           \
+		}                                                                   \
+		r_;                                                                 \
+	})
+
 static int push(walk *w, uint8_t src, uint32_t id)
 {
-	if (w->height == w->stack_cap) {
-		uint32_t cap = w->stack_cap ? w->stack_cap * 2 : 64;
-		slot *s = realloc(w->stack, cap * sizeof(*s));
-		if (!s)
-			return -1;
-		w->stack = s;
-		w->stack_cap = cap;
-	}
+	if (GROW(w->stack, w->stack_cap, w->height) < 0)
+		return -1;
 	w->stack[w->height].src = src;
 	w->stack[w->height].id = id;
 	w->height++;
@@ -162,14 +174,8 @@ static int add_arith(walk *w, uint8_t op)
 {
 	pvf_nanflow_func *o = w->out;
 
-	if (o->narith == w->arith_cap) {
-		uint32_t cap = w->arith_cap ? w->arith_cap * 2 : 16;
-		pvf_nanflow_arith *a = realloc(o->arith, cap * sizeof(*a));
-		if (!a)
-			return -1;
-		o->arith = a;
-		w->arith_cap = cap;
-	}
+	if (GROW(o->arith, w->arith_cap, o->narith) < 0)
+		return -1;
 	o->arith[o->narith].op = op;
 	o->arith[o->narith].need = false;
 	return push(w, SRC_ARITH, o->narith++);
@@ -179,14 +185,8 @@ static int add_get(walk *w, uint32_t l)
 {
 	pvf_nanflow_func *o = w->out;
 
-	if (o->nget == w->get_cap) {
-		uint32_t cap = w->get_cap ? w->get_cap * 2 : 16;
-		pvf_nanflow_get *g = realloc(o->get, cap * sizeof(*g));
-		if (!g)
-			return -1;
-		o->get = g;
-		w->get_cap = cap;
-	}
+	if (GROW(o->get, w->get_cap, o->nget) < 0)
+		return -1;
 	o->get[o->nget].local = l;
 	o->get[o->nget].f64 = w->ltypes[l] == PVF_F64;
 	o->get[o->nget].canon = false;
@@ -195,14 +195,8 @@ static int add_get(walk *w, uint32_t l)
 
 static int push_frame(walk *w, uint8_t op, uint32_t nparams, uint32_t nresults)
 {
-	if (w->depth == w->frames_cap) {
-		uint32_t cap = w->frames_cap ? w->frames_cap * 2 : 16;
-		frame *f = realloc(w->frames, cap * sizeof(*f));
-		if (!f)
-			return -1;
-		w->frames = f;
-		w->frames_cap = cap;
-	}
+	if (GROW(w->frames, w->frames_cap, w->depth) < 0)
+		return -1;
 	w->frames[w->depth].op = op;
 	w->frames[w->depth].height = w->height;
 	w->frames[w->depth].nparams = nparams;
