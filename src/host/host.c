@@ -107,9 +107,11 @@ void pvf__host_queue_prep(struct pvfhost *h, prep *p)
 {
 	prep **pp = &h->prepq;
 
-	while (*pp)
+	/* A pre-check tier preparation takes seconds: it goes ahead of the
+	 * queued ones (prep_pick takes the first of the best priority). */
+	while (*pp && !p->fast)
 		pp = &(*pp)->next;
-	p->next = NULL;
+	p->next = *pp;
 	*pp = p;
 	h->nprepq[p->prio]++;
 	if (!p->fast) {
@@ -352,10 +354,12 @@ static void route(struct pvfhost *h, job *j)
 	if (a->state == ART_NEW)
 		pvf_metric_add(h->m.misses, 1);
 	prep_prio pp = j->prio >= PVFHOST_PRIO_APPROVAL ? PREP_CRITICAL : PREP_NORMAL;
-	/* Code that was never pre-checked here: the pre-check tier's artifact
-	 * first (seconds), queued ahead of the optimised one, so that the
-	 * validation can run on it; its failure decides nothing. */
-	if (a->state == ART_NEW && !a->fast_pending && h->pc_store && !h->cfg.no_fast_execution &&
+	/* Code that was never pre-checked here, and whose optimised
+	 * preparation has not started (none yet, or one queued by a heads-up):
+	 * the pre-check tier's artifact first (seconds), queued ahead, so that
+	 * the validation can run on it; its failure decides nothing. */
+	if ((a->state == ART_NEW || (a->state == ART_PREPARING && a->prep && !a->prep->running)) &&
+	    !a->fast_pending && !a->fast_failed && h->pc_store && !h->cfg.no_fast_execution &&
 	    !h->cfg.no_fast_unchecked && !j->no_fast &&
 	    queue_fast_prep(h, a, pp, j->code, j->code_len, &j->ep) < 0)
 		pvf_log(PVF_LOG_WARN, "host", "event=queue-failed tier=precheck msg=\"out of memory\"");
@@ -558,6 +562,7 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 		 * for good (unless its own preparation is under way); anything
 		 * else concerns only this pre-check. */
 		prep_error(p, oc, err);
+		a->fast_failed = true;
 		if (err->cls == PVF_CLASS_DETERMINISTIC && err->code != PVF_E_TIMEOUT &&
 		    !pvf__host_tier_specific(err) && !a->prep && a->state != ART_READY) {
 			a->state = ART_FAILED;

@@ -50,6 +50,7 @@ typedef struct art {
 	struct prep *prep;        /* queued or running */
 	bool precheck_ok;         /* passed a pre-check (pre-check tier) */
 	bool fast_pending;        /* a pre-check tier preparation for a waiting validation is queued or running */
+	bool fast_failed;         /* a pre-check tier preparation failed: validations wait for the optimised one */
 } art;
 
 typedef struct prep {

@@ -854,6 +854,52 @@ static void test_fast_unchecked(void **state)
 	pvfhost_free(h);
 }
 
+/* A heads-up queues the optimised preparation; a validation that arrives
+ * while it still waits for a worker gets the pre-check tier's preparation
+ * ahead of it and runs on that artifact. The optimised compiler here takes
+ * two seconds per call, so the one worker is still busy with another
+ * code's preparation when the validation arrives. */
+static void test_fast_after_heads_up(void **state)
+{
+	char cache[300], cc[400];
+	pvfhost_error err;
+	pvfhost_result info;
+	pvfhost_config c;
+	pvfhost *h = NULL;
+	FILE *f;
+	(void)state;
+
+	snprintf(cc, sizeof(cc), "%s/slow-cc", g_root);
+	f = fopen(cc, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\n"
+	      "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
+	      "sleep 2\n"
+	      "exec gcc \"$@\"\n",
+	      f);
+	fclose(f);
+	assert_int_equal(chmod(cc, 0755), 0);
+
+	new_cache(cache, sizeof(cache));
+	fast_config(&c, cache, "-O1");
+	c.no_sandbox = true;   /* the worker runs a compiler under g_root */
+	c.cc = cc;
+	if (pvfhost_new(&c, &h, &err) < 0)
+		fail_msg("pvfhost_new: %s", err.msg);
+	assert_int_equal(pvfhost_heads_up(h, g_triv, g_triv_len, NULL, &err), 0);
+	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
+	validate_spin(h, 8, NULL, &info);
+	assert_true(info.prepared);
+	assert_true(info.fast_tier);
+	/* Both optimised artifacts follow; then the optimised one serves. */
+	for (int w = 0; w < 120000 && artifacts(cache, NULL, 0) < 2; w += 20)
+		usleep(20000);
+	assert_int_equal(artifacts(cache, NULL, 0), 2);
+	validate_spin(h, 9, NULL, &info);
+	assert_false(info.fast_tier);
+	pvfhost_free(h);
+}
+
 /* A pre-check tier compiler that rejects the code is not a verdict on the
  * code: the pre-check is done again with the optimised toolchain, which
  * decides (here: valid), and the artifact is not marked failed. The
@@ -978,6 +1024,7 @@ int main(void)
 		cmocka_unit_test(test_fast_tier),
 		cmocka_unit_test(test_fast_tier_compiler_failure),
 		cmocka_unit_test(test_fast_unchecked),
+		cmocka_unit_test(test_fast_after_heads_up),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
