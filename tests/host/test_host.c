@@ -155,6 +155,15 @@ static int artifacts(const char *cache, char *first, size_t n)
 	return k;
 }
 
+/* Waits (up to two minutes) until `cache` holds n artifacts: one more
+ * preparation in the background; asserts that it got there. */
+static void wait_artifacts(const char *cache, int n)
+{
+	for (int w = 0; w < 6000 && artifacts(cache, NULL, 0) < n; w++)
+		usleep(20000);
+	assert_int_equal(artifacts(cache, NULL, 0), n);
+}
+
 /* Files named *.part anywhere under `dir`. */
 static int part_files(const char *dir)
 {
@@ -655,9 +664,7 @@ static void test_deterministic_failure_remembered(void **state)
 	char pc[400];
 	snprintf(pc, sizeof(pc), "%s/precheck", cache);
 	assert_int_equal(artifacts(pc, NULL, 0), 1);
-	for (int w = 0; w < 60000 && artifacts(cache, NULL, 0) < 1; w += 20)
-		usleep(20000);
-	assert_int_equal(artifacts(cache, NULL, 0), 1);
+	wait_artifacts(cache, 1);
 	/* Then a validation needs no preparation. */
 	pvfhost_result info;
 	r.code = g_triv;
@@ -789,9 +796,7 @@ static void test_fast_tier(void **state)
 	validate_spin(h, 3, NULL, &info);
 	assert_true(info.fast_tier);
 	assert_false(info.prepared);
-	for (int w = 0; w < 60000 && artifacts(cache, NULL, 0) < 1; w += 20)
-		usleep(20000);
-	assert_int_equal(artifacts(cache, NULL, 0), 1);
+	wait_artifacts(cache, 1);
 	validate_spin(h, 4, NULL, &info);
 	assert_false(info.fast_tier);
 
@@ -843,15 +848,26 @@ static void test_fast_unchecked(void **state)
 	assert_true(info.fast_tier);
 	snprintf(pc, sizeof(pc), "%s/precheck", cache);
 	assert_int_equal(artifacts(pc, NULL, 0), 1);
-	for (int w = 0; w < 60000 && artifacts(cache, NULL, 0) < 1; w += 20)
-		usleep(20000);
-	assert_int_equal(artifacts(cache, NULL, 0), 1);
+	wait_artifacts(cache, 1);
 	validate_spin(h, 6, NULL, &info);
 	assert_false(info.fast_tier);
 	assert_false(info.prepared);
 	pvfhost_metrics_snapshot(h, &m);
 	assert_int_equal(m.preparations, 2);
 	pvfhost_free(h);
+}
+
+/* Writes an executable shell script `text` as g_root/name into path. */
+static void write_script(char *path, size_t n, const char *name, const char *text)
+{
+	FILE *f;
+
+	snprintf(path, n, "%s/%s", g_root, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0755), 0);
 }
 
 /* A heads-up queues the optimised preparation; a validation that arrives
@@ -866,19 +882,13 @@ static void test_fast_after_heads_up(void **state)
 	pvfhost_result info;
 	pvfhost_config c;
 	pvfhost *h = NULL;
-	FILE *f;
 	(void)state;
 
-	snprintf(cc, sizeof(cc), "%s/slow-cc", g_root);
-	f = fopen(cc, "w");
-	assert_non_null(f);
-	fputs("#!/bin/sh\n"
-	      "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
-	      "sleep 2\n"
-	      "exec gcc \"$@\"\n",
-	      f);
-	fclose(f);
-	assert_int_equal(chmod(cc, 0755), 0);
+	write_script(cc, sizeof(cc), "slow-cc",
+		     "#!/bin/sh\n"
+		     "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
+		     "sleep 2\n"
+		     "exec gcc \"$@\"\n");
 
 	new_cache(cache, sizeof(cache));
 	fast_config(&c, cache, "-O1");
@@ -892,9 +902,7 @@ static void test_fast_after_heads_up(void **state)
 	assert_true(info.prepared);
 	assert_true(info.fast_tier);
 	/* Both optimised artifacts follow; then the optimised one serves. */
-	for (int w = 0; w < 120000 && artifacts(cache, NULL, 0) < 2; w += 20)
-		usleep(20000);
-	assert_int_equal(artifacts(cache, NULL, 0), 2);
+	wait_artifacts(cache, 2);
 	validate_spin(h, 9, NULL, &info);
 	assert_false(info.fast_tier);
 	pvfhost_free(h);
@@ -914,20 +922,14 @@ static void test_fast_tier_compiler_failure(void **state)
 	pvfhost_config c;
 	pvfhost *h = NULL;
 	struct stat st;
-	FILE *f;
 	int logfd;
 	(void)state;
 
-	snprintf(cc, sizeof(cc), "%s/refusing-cc", g_root);
-	f = fopen(cc, "w");
-	assert_non_null(f);
-	fputs("#!/bin/sh\n"
-	      "if [ \"$1\" = --version ]; then echo 'refusing-cc 1.0'; exit 0; fi\n"
-	      "echo 'refusing-cc: internal compiler error' >&2\n"
-	      "exit 1\n",
-	      f);
-	fclose(f);
-	assert_int_equal(chmod(cc, 0755), 0);
+	write_script(cc, sizeof(cc), "refusing-cc",
+		     "#!/bin/sh\n"
+		     "if [ \"$1\" = --version ]; then echo 'refusing-cc 1.0'; exit 0; fi\n"
+		     "echo 'refusing-cc: internal compiler error' >&2\n"
+		     "exit 1\n");
 
 	new_cache(cache, sizeof(cache));
 	fast_config(&c, cache, "-O0");
