@@ -410,6 +410,21 @@ static void check_functions(tracker *t, const char *in, const char *end, bool *o
 	t->cur = -1;
 }
 
+/* Writes the line with [from, to) wrapped in "fn(...)"; returns the new
+ * output length. The caller has made room. */
+static size_t wrap_span(char *out, size_t o, const char *line, size_t ll, const char *from, const char *to,
+			const char *fn)
+{
+	memcpy(out + o, line, (size_t)(from - line));
+	o += (size_t)(from - line);
+	o += (size_t)sprintf(out + o, "%s(", fn);
+	memcpy(out + o, from, (size_t)(to - from));
+	o += (size_t)(to - from);
+	out[o++] = ')';
+	memcpy(out + o, to, (size_t)(line + ll - to));
+	return o + (size_t)(line + ll - to);
+}
+
 int pvf__canonicalize_nans(char **buf, size_t *len, bool tcc, const pvf_nanflow *nf, pvf_prepare_stats *stats,
 			   pvf_error *err)
 {
@@ -481,32 +496,26 @@ int pvf__canonicalize_nans(char **buf, size_t *len, bool tcc, const pvf_nanflow 
 			}
 			out = nb;
 		}
-		if (canon) {
-			/* indent, V = pvf_canon_fXX(V op rhs) or (rhs-call), rest of line */
+		if (canon && !st.op) {
+			/* "V = F(...);" becomes "V = pvf_canon_fXX(F(...));" */
+			o = wrap_span(out, o, line, ll, st.rhs, st.semi, st.f64 ? "pvf_canon_f64" : "pvf_canon_f32");
+		} else if (canon) {
+			/* "V op= rhs;" becomes "V = pvf_canon_fXX(V op rhs);" */
 			size_t ind = (size_t)(st.p - line);
 			memcpy(out + o, line, ind + st.vn);
 			o += ind + st.vn;
 			o += (size_t)sprintf(out + o, " = pvf_canon_%s(", st.f64 ? "f64" : "f32");
-			if (st.op) {
-				memcpy(out + o, st.p, st.vn);
-				o += st.vn;
-				o += (size_t)sprintf(out + o, " %c ", st.op);
-			}
+			memcpy(out + o, st.p, st.vn);
+			o += st.vn;
+			o += (size_t)sprintf(out + o, " %c ", st.op);
 			memcpy(out + o, st.rhs, (size_t)(st.semi - st.rhs));
 			o += (size_t)(st.semi - st.rhs);
 			out[o++] = ')';
 			memcpy(out + o, st.semi, (size_t)(line + ll - st.semi));
 			o += (size_t)(line + ll - st.semi);
 		} else if (canon_get) {
-			/* indent, V = pvf_canon_fXX(w2c_lN);, rest of line */
-			memcpy(out + o, line, (size_t)(g.rhs - line));
-			o += (size_t)(g.rhs - line);
-			o += (size_t)sprintf(out + o, "pvf_canon_%s(", g.f64 ? "f64" : "f32");
-			memcpy(out + o, g.rhs, (size_t)(g.semi - g.rhs));
-			o += (size_t)(g.semi - g.rhs);
-			out[o++] = ')';
-			memcpy(out + o, g.semi, (size_t)(line + ll - g.semi));
-			o += (size_t)(line + ll - g.semi);
+			/* "V = w2c_lN;" becomes "V = pvf_canon_fXX(w2c_lN);" */
+			o = wrap_span(out, o, line, ll, g.rhs, g.semi, g.f64 ? "pvf_canon_f64" : "pvf_canon_f32");
 		} else if (neg) {
 			/* "V = -(" becomes "V = pvf_tcc_fneg_fXX(" */
 			memcpy(out + o, line, neg - 2);

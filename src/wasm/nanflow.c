@@ -264,11 +264,6 @@ static int label_arity(walk *w, uint32_t l, uint32_t *n)
 	return 0;
 }
 
-static const pvf_functype *func_type(const pvf_module *m, uint32_t fi)
-{
-	return pvf_module_func_type(m, fi);
-}
-
 /* Skips the immediates of `op`, an instruction in unreachable code. */
 static int skip_immediates(walk *w, pvf__reader *r, uint8_t op)
 {
@@ -421,7 +416,7 @@ static int step(walk *w, pvf__reader *r, uint8_t op)
 		if (rd_u32(r, &a))
 			return GIVE_UP;
 		if (op == 0x10) {
-			t = func_type(w->m, a);
+			t = pvf_module_func_type(w->m, a);
 		} else {
 			if (rd_u32(r, &b) || a >= w->m->ntypes)
 				return GIVE_UP;
@@ -618,7 +613,7 @@ static int analyse_func(const pvf_module *m, uint32_t di, pvf_nanflow_func *out,
 	if ((uint64_t)fn->body_offset + fn->body_size > m->size)
 		return 0;
 	nlocals += fn->nlocals;
-	if (nlocals > PVF_WASM_MAX_OPERANDS * 64ull)
+	if (nlocals > PVF_WASM_MAX_LOCALS)   /* validation keeps it below */
 		return 0;
 	ltypes = malloc(nlocals ? nlocals : 1);
 	pure = calloc(nlocals ? nlocals : 1, sizeof(*pure));
