@@ -5,7 +5,8 @@
  *
  * Prepare slots: prepare_workers_hard threads, each owning at most one
  * prepare worker process. Slots below the soft cap take any preparation;
- * the others take only critical ones. A worker that timed out, ran out of
+ * the others take only critical ones and the pre-check tier's
+ * preparations for validations (seconds each). A worker that timed out, ran out of
  * memory or died is replaced on the next job.
  *
  * Execute slots: execute_workers threads, each owning at most one execute
@@ -355,10 +356,13 @@ static void route(struct pvfhost *h, job *j)
 		pvf_metric_add(h->m.misses, 1);
 	prep_prio pp = j->prio >= PVFHOST_PRIO_APPROVAL ? PREP_CRITICAL : PREP_NORMAL;
 	/* Code that was never pre-checked here, and whose optimised
-	 * preparation has not started (none yet, or one queued by a heads-up):
-	 * the pre-check tier's artifact first (seconds), queued ahead, so that
+	 * preparation has not started (none yet, or one queued by a heads-up)
+	 * or runs while a slot above the soft cap could take another: the
+	 * pre-check tier's artifact first (seconds), queued ahead, so that
 	 * the validation can run on it; its failure decides nothing. */
-	if ((a->state == ART_NEW || (a->state == ART_PREPARING && a->prep && !a->prep->running)) &&
+	if ((a->state == ART_NEW ||
+	     (a->state == ART_PREPARING && a->prep &&
+	      (!a->prep->running || h->npslots > h->cfg.prepare_workers_soft))) &&
 	    !a->fast_pending && !a->fast_failed && h->pc_store && !h->cfg.no_fast_execution &&
 	    !h->cfg.no_fast_unchecked && !j->no_fast &&
 	    queue_fast_prep(h, a, pp, j->code, j->code_len, &j->ep) < 0)
@@ -443,10 +447,26 @@ static prep *prep_pick(struct pvfhost *h, prep_slot *s)
 	for (uint32_t i = h->cfg.prepare_workers_soft; soft && i < h->npslots; i++)
 		if (!h->pslots[i].cur)
 			extra_idle = true;
+	/* A pre-check tier preparation queued for validations whose optimised
+	 * artifact got ready meanwhile has no use any more. */
+	for (prep **pp = &h->prepq; *pp;) {
+		prep *p = *pp;
+		if (!p->fast || p->a->state != ART_READY) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		h->nprepq[p->prio]--;
+		p->a->fast_pending = false;
+		prep_free(p);
+		pvf__host_update_gauges(h);
+	}
 	for (int pass = 0; pass < 2 && !best; pass++) {
 		for (prep **pp = &h->prepq; *pp; pp = &(*pp)->next) {
 			prep *p = *pp;
-			if (!soft && p->prio != PREP_CRITICAL)
+			/* Above the soft cap: critical work, and the pre-check
+			 * tier's (seconds) for validations waiting meanwhile. */
+			if (!soft && p->prio != PREP_CRITICAL && !p->fast)
 				continue;
 			if (pass == 0 && soft && extra_idle && p->prio == PREP_CRITICAL)
 				continue;

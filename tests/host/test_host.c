@@ -908,6 +908,52 @@ static void test_fast_after_heads_up(void **state)
 	pvfhost_free(h);
 }
 
+/* A validation that arrives while the optimised preparation of its
+ * (never pre-checked) code runs gets the pre-check tier's preparation on a
+ * prepare slot above the soft cap and runs on that artifact before the
+ * optimised one exists. The optimised compiler takes three seconds per
+ * call (glue and the module: at least six seconds). */
+static void test_fast_while_optimising(void **state)
+{
+	char cache[300], cc[400];
+	pvfhost_error err;
+	pvfhost_result info;
+	pvfhost_metrics m;
+	pvfhost_config c;
+	pvfhost *h = NULL;
+	(void)state;
+
+	write_script(cc, sizeof(cc), "slower-cc",
+		     "#!/bin/sh\n"
+		     "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
+		     "sleep 3\n"
+		     "exec gcc \"$@\"\n");
+
+	new_cache(cache, sizeof(cache));
+	fast_config(&c, cache, "-O1");
+	c.prepare_workers_hard = 2;
+	c.no_sandbox = true;   /* the worker runs a compiler under g_root */
+	c.cc = cc;
+	if (pvfhost_new(&c, &h, &err) < 0)
+		fail_msg("pvfhost_new: %s", err.msg);
+	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
+	for (int w = 0; w < 500; w++) {
+		pvfhost_metrics_snapshot(h, &m);
+		if (m.prepare_running == 1)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(m.prepare_running, 1);
+	validate_spin(h, 10, NULL, &info);
+	assert_true(info.prepared);
+	assert_true(info.fast_tier);
+	assert_int_equal(artifacts(cache, NULL, 0), 0);   /* still compiling */
+	wait_artifacts(cache, 1);
+	validate_spin(h, 11, NULL, &info);
+	assert_false(info.fast_tier);
+	pvfhost_free(h);
+}
+
 /* A pre-check tier compiler that rejects the code is not a verdict on the
  * code: the pre-check is done again with the optimised toolchain, which
  * decides (here: valid), and the artifact is not marked failed. The
@@ -1027,6 +1073,7 @@ int main(void)
 		cmocka_unit_test(test_fast_tier_compiler_failure),
 		cmocka_unit_test(test_fast_unchecked),
 		cmocka_unit_test(test_fast_after_heads_up),
+		cmocka_unit_test(test_fast_while_optimising),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
