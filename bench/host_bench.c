@@ -85,7 +85,6 @@ static int in_process(const char *cache, int n)
 	char path[4200];
 
 	snprintf(path, sizeof(path), "%s/bench-in-process.pvfa", cache);
-	po.opt_level = "-O1";
 	po.jobs = 1;
 	if (pvf_code_load(g_code, g_code_len, &co, &code, &err) < 0 || pvf_code_prepare(code, &po, path, &st, &err) < 0 ||
 	    pvf_artifact_open(path, NULL, &a, &err) < 0) {

@@ -8,7 +8,7 @@ set -euo pipefail
 build=${1:-build}
 shift || true
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=("gcc:-O1" "gcc:-O2" "clang:-O1" "clang:-O2" "gcc:-O0")
+[ ${#configs[@]} -gt 0 ] || configs=("gcc:-Og" "gcc:-O1" "gcc:-O2" "clang:-O1" "clang:-O2" "gcc:-O0" "tcc:-O0")
 root=$(cd "$(dirname "$0")/.." && pwd)
 pvfhost="$build/src/cli/pvfhost"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvfhost-bench-XXXXXX")

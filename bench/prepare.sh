@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Preparation cost per stage on the corpus runtimes, for each compiler
-# configuration given (default: gcc and clang at -O0/-O1/-O2). Runs one
+# configuration given (default: gcc at -Og, gcc and clang at -O0/-O1/-O2,
+# tcc). Runs one
 # preparation at a time, its compiler processes (one per chunk of a big
 # module) one at a time unless BENCH_JOBS=N. Appends dated rows to
 # docs/performance.md.
@@ -8,7 +9,7 @@ set -euo pipefail
 build=${1:-build}
 shift || true
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=("gcc:-O0" "gcc:-O1" "gcc:-O2" "clang:-O0" "clang:-O1" "clang:-O2")
+[ ${#configs[@]} -gt 0 ] || configs=("gcc:-Og" "gcc:-O0" "gcc:-O1" "gcc:-O2" "clang:-O0" "clang:-O1" "clang:-O2" "tcc:-O0")
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${PVFHOST_CORPUS:-$root/../shared/corpus}
 blobs=${BENCH_BLOBS:-"adder cumulus-shell polkadot-coretime"}

@@ -13,7 +13,7 @@ corpus=${PVFHOST_CORPUS:-$root/../shared/corpus}
 blobs=${BENCH_BLOBS:-"cumulus-shell polkadot-coretime"}
 positions=${BENCH_POSITIONS:-5}
 cc=${BENCH_CC:-gcc}
-opt=${BENCH_OPT:--O1}
+opt=${BENCH_OPT:--Og}
 pvfhost="$build/src/cli/pvfhost"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvfhost-reprepare-XXXXXX")
 trap 'rm -rf "$work"' EXIT

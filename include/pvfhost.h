@@ -107,7 +107,7 @@ typedef struct pvfhost_config {
 	bool secure;                     /* refuse to run workers without seccomp + landlock or pivot_root */
 	bool no_sandbox;                 /* debugging only: run workers without any sandbox */
 	const char *cc;                  /* C compiler for preparation; NULL: default (gcc) */
-	const char *opt_level;           /* e.g. "-O1"; NULL: default (-O1) */
+	const char *opt_level;           /* e.g. "-O1"; NULL: default (-Og) */
 	/* The pre-check tier: pre-checks compile with this faster toolchain to
 	 * decide within PvfPrepTimeout(Precheck); the optimised artifact is then
 	 * prepared in the background. NULL/NULL: "tcc" (or "clang" when tcc

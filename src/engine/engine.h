@@ -64,7 +64,7 @@ typedef struct pvf_trap {
 
 typedef struct pvf_prepare_opts {
 	const char *cc;              /* C compiler (path or name); NULL: default */
-	const char *opt_level;       /* e.g. "-O1"; NULL: default */
+	const char *opt_level;       /* e.g. "-O1"; NULL: default (-Og) */
 	const char *extra_cflags;    /* appended, space separated; may be NULL */
 	uint32_t max_call_depth;     /* 0: PVF_DEFAULT_CALL_DEPTH */
 	uint32_t max_memory_pages;   /* 0: PVF_DEFAULT_MAX_PAGES */

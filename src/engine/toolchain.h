@@ -10,7 +10,7 @@
 #include "engine/engine.h"
 
 #define PVF_DEFAULT_CC "gcc"
-#define PVF_DEFAULT_OPT "-O1"
+#define PVF_DEFAULT_OPT "-Og"
 #define PVF_MAX_CFLAGS 64
 
 /* Which compiler family: they take different flags, and only gcc and clang

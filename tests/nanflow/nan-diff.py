@@ -6,7 +6,7 @@ branches, dead code, stores, globals and calls, fed with NaNs of every kind
 (canonical, negative, signalling payloads, infinities, zeros). Each module is
 prepared three times: the reference tests every arithmetic result (gcc -O1
 --nan-test-everywhere), the others place the tests by the analysis
-(src/wasm/nanflow.c) with gcc -O1 and with tcc. The bits every run leaves in
+(src/wasm/nanflow.c) with gcc -Og (the default level) and with tcc. The bits every run leaves in
 its result, its memory and its global must be identical. Seeds are fixed, so
 a failure names a module that can be regenerated (--keep DIR keeps them).
 """
@@ -159,7 +159,7 @@ def main():
             return 1
     work = keep or tempfile.mkdtemp(prefix="pvfhost-nan-diff-")
     os.makedirs(work, exist_ok=True)
-    configs = [("ref", ["--cc", "gcc", "-O1", "--nan-test-everywhere"]), ("gcc", ["--cc", "gcc", "-O1"]),
+    configs = [("ref", ["--cc", "gcc", "-O1", "--nan-test-everywhere"]), ("gcc", ["--cc", "gcc", "-Og"]),
                ("tcc", ["--cc", "tcc"])]
     placed = total = reads = compared = 0
     failures = 0

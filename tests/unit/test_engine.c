@@ -320,14 +320,14 @@ static void test_imports(void **state)
 static void test_depth_deterministic(void **state)
 {
 	static const char *const ccs[] = { "gcc", "clang", "tcc" };
-	static const char *const opts[] = { "-O0", "-O1", "-O2" };
+	static const char *const opts[] = { "-O0", "-Og", "-O1", "-O2" };
 	static const char *const fns[] = { "recurse", "recurse_fat" };
 	const uint32_t limit = 5000;
 	int64_t seen[2] = { -1, -1 };
 
 	(void)state;
 	for (size_t c = 0; c < sizeof(ccs) / sizeof(ccs[0]); c++) {
-		for (int o = 0; o < 3; o++) {
+		for (int o = 0; o < 4; o++) {
 			char *path = prepare("recursion", ccs[c], opts[o], limit, 0);
 			pvf_artifact *a = open_art(path);
 			pvf_instance *in = instantiate(a);
@@ -365,7 +365,7 @@ static void test_depth_deterministic(void **state)
 static void test_nan_bits_deterministic(void **state)
 {
 	static const char *const ccs[] = { "gcc", "clang", "tcc" };
-	static const char *const opts[] = { "-O0", "-O1", "-O2" };
+	static const char *const opts[] = { "-O0", "-Og", "-O1", "-O2" };
 	static const struct { const char *fn; bool f64; } fns[] = {
 		{ "div00", false }, { "sqrtm1", true }, { "infminf", true }, { "snan_add", false },
 		{ "snan_add64", true }, { "negnan_mul", false }, { "zero_inf", false }, { "demote", false },
@@ -377,7 +377,7 @@ static void test_nan_bits_deterministic(void **state)
 
 	(void)state;
 	for (size_t c = 0; c < sizeof(ccs) / sizeof(ccs[0]); c++) {
-		for (int o = 0; o < 3; o++) {
+		for (int o = 0; o < 4; o++) {
 			char *path = prepare("nan_bits", ccs[c], opts[o], 0, 0);
 			pvf_artifact *a = open_art(path);
 			pvf_instance *in = instantiate(a);
@@ -541,7 +541,7 @@ static void test_artifact_verification(void **state)
  * an optimising compiler and with tcc (tests/wasm/nan_flow.wat). */
 static void test_nan_placement(void **state)
 {
-	static const char *const ccs[][2] = { { "gcc", "-O1" }, { "clang", "-O2" }, { "tcc", "-O0" } };
+	static const char *const ccs[][2] = { { "gcc", "-Og" }, { "gcc", "-O1" }, { "clang", "-O2" }, { "tcc", "-O0" } };
 	static const struct {
 		const char *fn;
 		uint64_t want;

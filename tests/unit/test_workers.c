@@ -631,7 +631,7 @@ static int recurse(pvf_worker *x, uint32_t n)
 
 static void test_recursion_depth_deterministic(void **state)
 {
-	static const char *const levels[] = { "-O1", "-O0", "-O2" };
+	static const char *const levels[] = { "-O1", "-O0", "-Og", "-O2" };
 	const uint32_t limit = 2000;
 	uint32_t first = 0;
 
