@@ -32,7 +32,7 @@
 #define RLIMIT_CPU_SLACK_S 1
 
 static timer_t g_timer;
-static int g_timer_armed;
+static int g_timer_created, g_timer_armed;
 
 static void on_cpu_limit(int sig)
 {
@@ -49,37 +49,46 @@ bool pvf__job_limits_data_unsupported(void)
 #endif
 }
 
-int pvf__job_limits_apply(const pvf_job_limits *l, pvf_error *err)
+int pvf__job_limits_prepare(pvf_error *err)
 {
 	struct sigaction sa;
+	struct sigevent sev;
+	sigset_t set;
 
+	if (g_timer_created)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_cpu_limit;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGXCPU, &sa, NULL) < 0)
+		return pvf_error_set(err, PVF_E_IO, "job limits: sigaction: %s", strerror(errno));
+	/* Never unblocked by accident: make sure SIGXCPU is deliverable. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGXCPU);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGXCPU;
+	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &g_timer) < 0)
+		return pvf_error_set(err, PVF_E_IO, "job limits: timer_create: %s", strerror(errno));
+	g_timer_created = 1;
+	return 0;
+}
+
+int pvf__job_limits_apply(const pvf_job_limits *l, pvf_error *err)
+{
 	if (!l)
 		return pvf_error_set(err, PVF_E_USAGE, "job limits: NULL");
 	if (l->cpu_ms > PVF_JOB_MAX_CPU_MS)
 		return pvf_error_set(err, PVF_E_USAGE, "job limits: CPU limit %llu ms over the maximum %llu ms",
 				     (unsigned long long)l->cpu_ms, (unsigned long long)PVF_JOB_MAX_CPU_MS);
 	if (l->cpu_ms) {
-		struct sigevent sev;
 		struct itimerspec its;
 		struct rlimit rl;
 		rlim_t soft = (rlim_t)((l->cpu_ms + 999) / 1000 + RLIMIT_CPU_SLACK_S);
 
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_cpu_limit;
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(SIGXCPU, &sa, NULL) < 0)
-			return pvf_error_set(err, PVF_E_IO, "job limits: sigaction: %s", strerror(errno));
-		/* Never unblocked by accident: make sure SIGXCPU is deliverable. */
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, SIGXCPU);
-		sigprocmask(SIG_UNBLOCK, &set, NULL);
-
-		memset(&sev, 0, sizeof(sev));
-		sev.sigev_notify = SIGEV_SIGNAL;
-		sev.sigev_signo = SIGXCPU;
-		if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &g_timer) < 0)
-			return pvf_error_set(err, PVF_E_IO, "job limits: timer_create: %s", strerror(errno));
+		if (pvf__job_limits_prepare(err) < 0)
+			return -1;
 		memset(&its, 0, sizeof(its));
 		its.it_value.tv_sec = (time_t)(l->cpu_ms / 1000);
 		its.it_value.tv_nsec = (long)(l->cpu_ms % 1000) * 1000000L;

@@ -39,7 +39,12 @@ typedef struct pvf_job_limits {
 	uint64_t data_bytes;  /* 0: no memory limit */
 } pvf_job_limits;
 
-/* Applies the limits to the calling (job) process. */
+/* Sets up the CPU monitor without arming it (its signal handler and timer),
+ * so that a job can do this before its request arrives; once per process.
+ * pvf__job_limits_apply does it when it has not been done. */
+int pvf__job_limits_prepare(pvf_error *err);
+/* Applies the limits to the calling (job) process: arms the CPU monitor
+ * (the CPU time from now on) and sets RLIMIT_CPU and RLIMIT_DATA. */
 int pvf__job_limits_apply(const pvf_job_limits *l, pvf_error *err);
 
 /* Stops the CPU monitor (the job is done and about to report). */
