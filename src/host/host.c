@@ -977,11 +977,16 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 		default:
 			break;
 		}
-		if (rc_spawn && !is_artifact_error(err.code) && !j->cancelled && !h->stopping &&
+		if ((rc_spawn || rep.not_sent) && !is_artifact_error(err.code) && !j->cancelled && !h->stopping &&
 		    ++j->spawn_failures < HOST_SPAWN_ATTEMPTS) {
-			/* The job never ran: try again with a new worker. */
-			pvf_log(PVF_LOG_WARN, "execute", "event=spawn-failed job=%llu attempt=%u msg=\"%s\"",
-				(unsigned long long)j->id, j->spawn_failures, err.msg);
+			/* The job never ran (no worker could be started, or the
+			 * one it had was dead before the request reached it):
+			 * try again with a new worker. */
+			if (rep.not_sent)
+				j->res.attempts--;
+			pvf_log(PVF_LOG_WARN, "execute", "event=%s job=%llu attempt=%u msg=\"%s\"",
+				rep.not_sent ? "worker-gone" : "spawn-failed", (unsigned long long)j->id,
+				j->spawn_failures, err.msg);
 			pthread_mutex_unlock(&h->mu);
 			exec_drop_worker(h, s, true);
 			pthread_mutex_lock(&h->mu);

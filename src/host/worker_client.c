@@ -473,6 +473,7 @@ static int request(pvf_worker *w, uint8_t *frame, size_t flen, uint64_t cpu_ms, 
 	if (!w->alive) {
 		free(frame);
 		reply->outcome = PVF_WORKER_DIED;
+		reply->not_sent = true;
 		pvf_error_set(err, PVF_E_IO, "the worker is dead");
 		if (err)
 			err->cls = PVF_CLASS_POSSIBLY_INVALID;
@@ -480,9 +481,11 @@ static int request(pvf_worker *w, uint8_t *frame, size_t flen, uint64_t cpu_ms, 
 	}
 	int r = send_all(w->sock, frame, flen, err);
 	free(frame);
-	if (r < 0)
+	if (r < 0) {
+		/* A worker acts on a whole frame only, so nothing ran. */
 		oc = PVF_WORKER_DIED;
-	else
+		reply->not_sent = true;
+	} else
 		r = wait_frame(w, t0 + wall * 1000u, ret, ret_len, &oc, err);
 	reply->host_wall_us = now_us() - t0;
 	if (r == 0 && *ret_len >= 1 && (*ret)[0] == want)

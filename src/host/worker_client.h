@@ -79,6 +79,8 @@ typedef struct pvf_worker_reply {
 	uint8_t trap_kind;           /* pvf_trap_kind when the error is PVF_E_TRAP */
 	pvf_msg_stats stats;         /* measured by the worker (kernel accounting of the job) */
 	uint64_t host_wall_us;       /* request sent -> reply read, measured by the host */
+	bool not_sent;               /* the worker was dead before the request reached it:
+				      * nothing ran (outcome PVF_WORKER_DIED) */
 	uint8_t *output;             /* execute: malloc'd output (NULL on failure) */
 	size_t output_len;
 	uint64_t artifact_bytes;     /* prepare */

@@ -466,6 +466,31 @@ static void *killer(void *arg)
 	return NULL;
 }
 
+/* An execute worker that died while idle (nothing told the host) costs
+ * the next validation nothing: the request never reached it, so the host
+ * starts a new worker and runs it there, as its first attempt. */
+static void test_worker_dead_before_request(void **state)
+{
+	char cache[300];
+	pvfhost_result info;
+	pid_t pids[4];
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, &info);
+	assert_int_equal(live_children("pvfhost-execute", pids, 4), 1);
+	assert_int_equal(kill(pids[0], SIGKILL), 0);
+	for (int w = 0; w < 500 && live_children("pvfhost-execute", NULL, 0) > 0; w++)
+		usleep(10000);
+	assert_int_equal(live_children("pvfhost-execute", NULL, 0), 0);
+	validate_spin(h, 1, NULL, &info);
+	assert_int_equal(info.attempts, 1);
+	validate_spin(h, 2, NULL, &info);
+	pvfhost_free(h);
+	assert_int_equal(children_after(5000), 0);
+}
+
 static void test_workers_die_under_queue(void **state)
 {
 	char cache[300];
@@ -870,6 +895,34 @@ static void write_script(char *path, size_t n, const char *name, const char *tex
 	assert_int_equal(chmod(path, 0755), 0);
 }
 
+/* A host in a new cache with the fast-tier configuration and `slots`
+ * prepare slots (the soft cap stays 1), whose optimised compiler is gcc
+ * after `secs` seconds of sleep per call. */
+static pvfhost *slow_cc_host(char *cache, size_t cache_len, int secs, uint32_t slots)
+{
+	static char cc[400];   /* the host keeps the path, not a copy */
+	char name[32], text[256];
+	pvfhost_error err;
+	pvfhost_config c;
+	pvfhost *h = NULL;
+
+	snprintf(name, sizeof(name), "slow-cc-%d", secs);
+	snprintf(text, sizeof(text),
+		 "#!/bin/sh\n"
+		 "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
+		 "sleep %d\n"
+		 "exec gcc \"$@\"\n", secs);
+	write_script(cc, sizeof(cc), name, text);
+	new_cache(cache, cache_len);
+	fast_config(&c, cache, "-O1");
+	c.prepare_workers_hard = slots;
+	c.no_sandbox = true;   /* the worker runs a compiler under g_root */
+	c.cc = cc;
+	if (pvfhost_new(&c, &h, &err) < 0)
+		fail_msg("pvfhost_new: %s", err.msg);
+	return h;
+}
+
 /* A heads-up queues the optimised preparation; a validation that arrives
  * while it still waits for a worker gets the pre-check tier's preparation
  * ahead of it and runs on that artifact. The optimised compiler here takes
@@ -877,25 +930,12 @@ static void write_script(char *path, size_t n, const char *name, const char *tex
  * code's preparation when the validation arrives. */
 static void test_fast_after_heads_up(void **state)
 {
-	char cache[300], cc[400];
+	char cache[300];
 	pvfhost_error err;
 	pvfhost_result info;
-	pvfhost_config c;
-	pvfhost *h = NULL;
+	pvfhost *h = slow_cc_host(cache, sizeof(cache), 2, 1);
 	(void)state;
 
-	write_script(cc, sizeof(cc), "slow-cc",
-		     "#!/bin/sh\n"
-		     "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
-		     "sleep 2\n"
-		     "exec gcc \"$@\"\n");
-
-	new_cache(cache, sizeof(cache));
-	fast_config(&c, cache, "-O1");
-	c.no_sandbox = true;   /* the worker runs a compiler under g_root */
-	c.cc = cc;
-	if (pvfhost_new(&c, &h, &err) < 0)
-		fail_msg("pvfhost_new: %s", err.msg);
 	assert_int_equal(pvfhost_heads_up(h, g_triv, g_triv_len, NULL, &err), 0);
 	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
 	validate_spin(h, 8, NULL, &info);
@@ -915,27 +955,13 @@ static void test_fast_after_heads_up(void **state)
  * call (glue and the module: at least six seconds). */
 static void test_fast_while_optimising(void **state)
 {
-	char cache[300], cc[400];
+	char cache[300];
 	pvfhost_error err;
 	pvfhost_result info;
 	pvfhost_metrics m;
-	pvfhost_config c;
-	pvfhost *h = NULL;
+	pvfhost *h = slow_cc_host(cache, sizeof(cache), 3, 2);
 	(void)state;
 
-	write_script(cc, sizeof(cc), "slower-cc",
-		     "#!/bin/sh\n"
-		     "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
-		     "sleep 3\n"
-		     "exec gcc \"$@\"\n");
-
-	new_cache(cache, sizeof(cache));
-	fast_config(&c, cache, "-O1");
-	c.prepare_workers_hard = 2;
-	c.no_sandbox = true;   /* the worker runs a compiler under g_root */
-	c.cc = cc;
-	if (pvfhost_new(&c, &h, &err) < 0)
-		fail_msg("pvfhost_new: %s", err.msg);
 	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
 	for (int w = 0; w < 500; w++) {
 		pvfhost_metrics_snapshot(h, &m);
@@ -1062,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_deleted_and_corrupted_artifact),
 		cmocka_unit_test(test_param_changes),
 		cmocka_unit_test(test_jobs_overlap),
+		cmocka_unit_test(test_worker_dead_before_request),
 		cmocka_unit_test(test_workers_die_under_queue),
 		cmocka_unit_test(test_priority_and_no_starvation),
 		cmocka_unit_test(test_deadline_and_cancel),
