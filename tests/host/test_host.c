@@ -895,24 +895,36 @@ static void write_script(char *path, size_t n, const char *name, const char *tex
 	assert_int_equal(chmod(path, 0755), 0);
 }
 
+/* Sets the optimised compiler's delay of slow_cc_host (seconds per call,
+ * read when each call starts). */
+static void set_cc_delay(int secs)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/cc-delay", g_root);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%d\n", secs);
+	fclose(f);
+}
+
 /* A host in a new cache with the fast-tier configuration and `slots`
  * prepare slots (the soft cap stays 1), whose optimised compiler is gcc
- * after `secs` seconds of sleep per call. */
+ * after `secs` seconds of sleep per call (set_cc_delay changes it). */
 static pvfhost *slow_cc_host(char *cache, size_t cache_len, int secs, uint32_t slots)
 {
 	static char cc[400];   /* the host keeps the path, not a copy */
-	char name[32], text[256];
+	char text[512];
 	pvfhost_error err;
 	pvfhost_config c;
 	pvfhost *h = NULL;
 
-	snprintf(name, sizeof(name), "slow-cc-%d", secs);
+	set_cc_delay(secs);
 	snprintf(text, sizeof(text),
 		 "#!/bin/sh\n"
 		 "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
-		 "sleep %d\n"
-		 "exec gcc \"$@\"\n", secs);
-	write_script(cc, sizeof(cc), name, text);
+		 "sleep \"$(cat '%s/cc-delay')\"\n"
+		 "exec gcc \"$@\"\n", g_root);
+	write_script(cc, sizeof(cc), "slow-cc", text);
 	new_cache(cache, cache_len);
 	fast_config(&c, cache, "-O1");
 	c.prepare_workers_hard = slots;
@@ -977,6 +989,58 @@ static void test_fast_while_optimising(void **state)
 	wait_artifacts(cache, 1);
 	validate_spin(h, 11, NULL, &info);
 	assert_false(info.fast_tier);
+	pvfhost_free(h);
+}
+
+/* A pre-check tier preparation queued for a validation while the
+ * optimised one ran, and still queued when that finished (both slots were
+ * busy), is dropped unrun: the validation runs on the optimised artifact.
+ * Slot 1 is kept busy by the optimised preparation of another artifact
+ * (the same code with another heap maximum) for an approval; the delays
+ * make that one finish about 3.5 s after the first. */
+static void test_fast_dropped_when_ready(void **state)
+{
+	char cache[300];
+	pvfhost_error err;
+	pvfhost_result info;
+	pvfhost_metrics m;
+	pvfhost_executor_params other;
+	done_log l;
+	pvfhost *h = slow_cc_host(cache, sizeof(cache), 2, 2);
+	(void)state;
+
+	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
+	for (int w = 0; w < 500; w++) {
+		pvfhost_metrics_snapshot(h, &m);
+		if (m.prepare_running == 1)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(m.prepare_running, 1);
+	/* Calls from now on take 5 s: the first artifact's link, and all of
+	 * the other's (2 + 5 against 5 + 5 s). */
+	set_cc_delay(5);
+	pvfhost_executor_params_default(&other);
+	other.max_memory_pages = 100;
+	log_init(&l);
+	submit_spin(h, &l, 12, PVFHOST_PRIO_APPROVAL, 0, &other);
+	wait_done(&l, 1, 60);   /* it ran on its pre-check tier artifact */
+	assert_int_equal(l.status[0], 0);
+	for (int w = 0; w < 500; w++) {
+		pvfhost_metrics_snapshot(h, &m);
+		if (m.prepare_running == 2)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(m.prepare_running, 2);
+	validate_spin(h, 13, NULL, &info);
+	assert_true(info.prepared);
+	assert_false(info.fast_tier);
+	wait_artifacts(cache, 2);
+	pvfhost_metrics_snapshot(h, &m);
+	/* the first optimised, the other's pre-check tier and optimised */
+	assert_int_equal(m.preparations, 3);
+	assert_int_equal(m.prepare_queued, 0);
 	pvfhost_free(h);
 }
 
@@ -1101,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_fast_unchecked),
 		cmocka_unit_test(test_fast_after_heads_up),
 		cmocka_unit_test(test_fast_while_optimising),
+		cmocka_unit_test(test_fast_dropped_when_ready),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
