@@ -1,7 +1,9 @@
 /*
  * prepare.c — the preparation pipeline: wasm bytes -> artifact file.
  *
- *   1. translate   wasm2c --no-debug-names -n m m.wasm -o m.c   (child process)
+ *   1. translate   wasm2c --no-debug-names -n m m.wasm -o m.c   (child process;
+ *                  for a big module several at once on partial modules,
+ *                  their outputs stitched into the same text: translate.c)
  *   2. patch       m.c: precise trap kinds for tables and call_indirect,
  *                  float loads, NaN canonicalisation (nancanon.c, placed
  *                  by the module's analysis, wasm/nanflow.c)
@@ -43,6 +45,7 @@
 #include "engine/split.h"
 #include "engine/rt_config.h"
 #include "engine/toolchain.h"
+#include "engine/translate.h"
 
 /* Stack needed beyond the wasm frames: trampolines, glue thunks, host
  * functions and the C library they call. */
@@ -67,28 +70,6 @@ typedef struct unit {
 	bool cached;         /* object fetched from the chunk cache */
 	const char *argv[PVF_MAX_CFLAGS + 16];
 } unit;
-
-static int run_stage(char *const argv[], const char *dir, pvf_stage_stats *stage, const char *what,
-		     pvf_error *err)
-{
-	pvf_proc_result res;
-
-	if (pvf__proc_run(argv, dir, &res, err) < 0)
-		return -1;
-	pvf__stage_add(stage, &res.stats);
-	if (res.exit_code != 0) {
-		if (res.term_signal)
-			pvf_error_set(err, PVF_E_COMPILE, "%s was killed by signal %d: %.300s", what,
-				      res.term_signal, res.output);
-		else
-			pvf_error_set(err, PVF_E_COMPILE, "%s failed (exit %d): %.300s", what, res.exit_code,
-				      res.output);
-		pvf__proc_result_clear(&res);
-		return -1;
-	}
-	pvf__proc_result_clear(&res);
-	return 0;
-}
 
 /* Replaces every occurrence of `from` by `to` within [start, end) of *buf. */
 static int replace_all(char **buf, size_t *len, size_t start, size_t *end, const char *from, const char *to,
@@ -493,19 +474,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	}
 
 	/* 1. translate */
-	snprintf(path, sizeof(path), "%s/m.wasm", dir);
-	if (pvf__write_file(path, wasm, size, err) < 0)
-		goto out;
-	n = 0;
-	argv[n++] = tc.wasm2c;
-	argv[n++] = "--no-debug-names";
-	argv[n++] = "-n";
-	argv[n++] = PVF_GLUE_MODULE;
-	argv[n++] = "m.wasm";
-	argv[n++] = "-o";
-	argv[n++] = "m.c";
-	argv[n] = NULL;
-	if (run_stage((char *const *)argv, dir, &stats.translate, "wasm2c", err) < 0)
+	jobs = pvf__split_jobs(opts->jobs);
+	if (pvf__translate(&tc, wasm, size, m, dir, jobs, &stats.translate, &stats.translate_parts, NULL, 0, err) < 0)
 		goto out;
 
 	/* 2. patch, 3. glue (counted as translation) */
@@ -544,7 +514,6 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	/* 4. split (counted as compilation): units[0] is the glue, then the
 	 * chunks, or m itself when the module is not split. */
 	t0 = pvf__now();
-	jobs = pvf__split_jobs(opts->jobs);
 	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
 	if (plan_units(dir, &tc, depth_flag, opts->chunk_cache_dir, min_chunk_bytes(opts, &tc), &gen, gen_len, &units,
 		       &nunits, err) < 0)
@@ -607,7 +576,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	argv[n++] = units[0].obj;
 	argv[n++] = "-lm";
 	argv[n] = NULL;
-	if (run_stage((char *const *)argv, dir, &stats.link, "the linker", err) < 0)
+	if (pvf__run_stage((char *const *)argv, dir, &stats.link, "the linker", err) < 0)
 		goto out;
 
 	/* 7. stack bound */

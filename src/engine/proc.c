@@ -170,3 +170,25 @@ void pvf__proc_result_clear(pvf_proc_result *res)
 	free(res->output);
 	res->output = NULL;
 }
+
+int pvf__run_stage(char *const argv[], const char *dir, pvf_stage_stats *stage, const char *what,
+		   pvf_error *err)
+{
+	pvf_proc_result res;
+
+	if (pvf__proc_run(argv, dir, &res, err) < 0)
+		return -1;
+	pvf__stage_add(stage, &res.stats);
+	if (res.exit_code != 0) {
+		if (res.term_signal)
+			pvf_error_set(err, PVF_E_COMPILE, "%s was killed by signal %d: %.300s", what,
+				      res.term_signal, res.output);
+		else
+			pvf_error_set(err, PVF_E_COMPILE, "%s failed (exit %d): %.300s", what, res.exit_code,
+				      res.output);
+		pvf__proc_result_clear(&res);
+		return -1;
+	}
+	pvf__proc_result_clear(&res);
+	return 0;
+}

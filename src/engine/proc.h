@@ -24,6 +24,11 @@ typedef struct pvf_proc_result {
  * stdin from /dev/null. Returns 0 when the program ran (whatever its exit
  * status) and fills *res; -1 (PVF_E_TOOL) when it could not be started. */
 int pvf__proc_run(char *const argv[], const char *cwd, pvf_proc_result *res, pvf_error *err);
+/* pvf__proc_run as a stage of preparation: adds the costs to *stage and
+ * fails with PVF_E_COMPILE naming `what` and quoting the output when the
+ * program did not exit with status 0. */
+int pvf__run_stage(char *const argv[], const char *dir, pvf_stage_stats *stage, const char *what,
+		   pvf_error *err);
 void pvf__proc_result_clear(pvf_proc_result *res);
 
 /* Adds b into a (wall and cpu summed, rss maximum). */

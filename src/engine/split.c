@@ -554,6 +554,29 @@ int pvf__split_generated(const char *src, size_t len, size_t min_chunk_bytes, pv
 	return (int)k;
 }
 
+int pvf__split_defs(const char *src, size_t len, pvf_text_span **ret, uint32_t *n, pvf_error *err)
+{
+	layout l;
+	pvf_text_span *d = NULL;
+
+	*ret = NULL;
+	*n = 0;
+	if (parse(src, len, &l, err) < 0) {
+		layout_free(&l);
+		return -1;
+	}
+	if (l.nfuncs && !(d = calloc(l.nfuncs, sizeof(*d)))) {
+		layout_free(&l);
+		return pvf_error_set(err, PVF_E_NOMEM, "out of memory reading generated code");
+	}
+	for (uint32_t i = 0; i < l.nfuncs; i++)
+		d[i] = (pvf_text_span){ l.funcs[i].def.start, l.funcs[i].def.end };
+	*ret = d;
+	*n = l.nfuncs;
+	layout_free(&l);
+	return 0;
+}
+
 uint32_t pvf__split_jobs(uint32_t jobs)
 {
 	if (jobs == 0) {

@@ -57,6 +57,18 @@ extern size_t pvf__split_min_chunk_bytes;
 int pvf__split_generated(const char *src, size_t len, size_t min_chunk_bytes, pvf_split *ret, pvf_error *err);
 void pvf__split_free(pvf_split *s);
 
+/* [start, end) in a text. */
+typedef struct pvf_text_span {
+	size_t start, end;
+} pvf_text_span;
+
+/* The definitions of the wasm functions in wasm2c output src[0, len), in
+ * file order (which is function index order), each from its first line
+ * through its closing "}\n": *ret (malloc'd; NULL when there is none)
+ * gets *n spans. Fails like pvf__split_generated on text it does not
+ * recognise. */
+int pvf__split_defs(const char *src, size_t len, pvf_text_span **ret, uint32_t *n, pvf_error *err);
+
 
 /* The number of compiler processes to run at once for `jobs` (0: the
  * number of online CPUs), at least 1 and at most PVF_SPLIT_MAX_CHUNKS. */
