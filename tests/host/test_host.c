@@ -907,6 +907,20 @@ static void set_cc_delay(int secs)
 	fclose(f);
 }
 
+/* Waits (up to five seconds) until n preparations run; asserts it. */
+static void wait_prepare_running(pvfhost *h, uint64_t n)
+{
+	pvfhost_metrics m;
+
+	for (int w = 0; w < 500; w++) {
+		pvfhost_metrics_snapshot(h, &m);
+		if (m.prepare_running == n)
+			return;
+		usleep(10000);
+	}
+	assert_int_equal(m.prepare_running, n);
+}
+
 /* A host in a new cache with the fast-tier configuration and `slots`
  * prepare slots (the soft cap stays 1), whose optimised compiler is gcc
  * after `secs` seconds of sleep per call (set_cc_delay changes it). */
@@ -970,18 +984,11 @@ static void test_fast_while_optimising(void **state)
 	char cache[300];
 	pvfhost_error err;
 	pvfhost_result info;
-	pvfhost_metrics m;
 	pvfhost *h = slow_cc_host(cache, sizeof(cache), 3, 2);
 	(void)state;
 
 	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
-	for (int w = 0; w < 500; w++) {
-		pvfhost_metrics_snapshot(h, &m);
-		if (m.prepare_running == 1)
-			break;
-		usleep(10000);
-	}
-	assert_int_equal(m.prepare_running, 1);
+	wait_prepare_running(h, 1);
 	validate_spin(h, 10, NULL, &info);
 	assert_true(info.prepared);
 	assert_true(info.fast_tier);
@@ -1010,13 +1017,7 @@ static void test_fast_dropped_when_ready(void **state)
 	(void)state;
 
 	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
-	for (int w = 0; w < 500; w++) {
-		pvfhost_metrics_snapshot(h, &m);
-		if (m.prepare_running == 1)
-			break;
-		usleep(10000);
-	}
-	assert_int_equal(m.prepare_running, 1);
+	wait_prepare_running(h, 1);
 	/* Calls from now on take 5 s: the first artifact's link, and all of
 	 * the other's (2 + 5 against 5 + 5 s). */
 	set_cc_delay(5);
@@ -1026,13 +1027,7 @@ static void test_fast_dropped_when_ready(void **state)
 	submit_spin(h, &l, 12, PVFHOST_PRIO_APPROVAL, 0, &other);
 	wait_done(&l, 1, 60);   /* it ran on its pre-check tier artifact */
 	assert_int_equal(l.status[0], 0);
-	for (int w = 0; w < 500; w++) {
-		pvfhost_metrics_snapshot(h, &m);
-		if (m.prepare_running == 2)
-			break;
-		usleep(10000);
-	}
-	assert_int_equal(m.prepare_running, 2);
+	wait_prepare_running(h, 2);
 	validate_spin(h, 13, NULL, &info);
 	assert_true(info.prepared);
 	assert_false(info.fast_tier);

@@ -26,43 +26,11 @@
 #include "engine/proc.h"
 #include "engine/split.h"
 #include "wasm/module.h"
+#include "test_util.h"
 
 #define HIDDEN_SP "__attribute__((visibility(\"hidden\"))) "
 
 static char g_dir[] = "/tmp/pvfhost-test-split-XXXXXX";
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void run_or_fail(const char *cmd)
-{
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
-	pvf_proc_result res;
-	pvf_error err;
-
-	if (pvf__proc_run(argv, NULL, &res, &err) < 0)
-		fail_msg("%s: %s", cmd, err.msg);
-	if (res.exit_code != 0)
-		fail_msg("%s: exit %d: %s", cmd, res.exit_code, res.output);
-	pvf__proc_result_clear(&res);
-}
 
 /* wasm2c output for `wasm_path` (what preparation translates). */
 static char *translate(const char *wasm_path, size_t *len)
@@ -72,8 +40,8 @@ static char *translate(const char *wasm_path, size_t *len)
 
 	snprintf(out, sizeof(out), "%s/m.c", g_dir);
 	snprintf(cmd, sizeof(cmd), "wasm2c --no-debug-names -n m '%s' -o '%s'", wasm_path, out);
-	run_or_fail(cmd);
-	text = (char *)read_all(out, len);
+	test_sh(cmd);
+	text = (char *)test_read_file(out, len);
 	assert_non_null(text);
 	return text;
 }
@@ -132,7 +100,7 @@ static uint32_t defined_functions(const char *name)
 	uint32_t n;
 
 	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
-	wasm = read_all(path, &len);
+	wasm = test_read_file(path, &len);
 	assert_non_null(wasm);
 	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
 		fail_msg("decode %s: %s", name, err.msg);
@@ -313,29 +281,6 @@ static void test_split_rejects_unknown_structure(void **state)
 	free(text);
 }
 
-/* Directory of the shared corpus, or NULL (the test is then skipped, or
- * fails when CI=true). */
-static const char *corpus_dir(void)
-{
-	static char base[600];
-	const char *corpus = getenv("PVFHOST_CORPUS"), *ci = getenv("CI");
-	char probe[700];
-	struct stat st;
-
-	if (!corpus || !*corpus) {
-		const char *root = getenv("PVFHOST_SOURCE_ROOT");
-		snprintf(base, sizeof(base), "%s/../shared/corpus", root && *root ? root : ".");
-		corpus = base;
-	}
-	snprintf(probe, sizeof(probe), "%s/pvf", corpus);
-	if (stat(probe, &st) != 0) {
-		if (ci && !strcmp(ci, "true"))
-			fail_msg("corpus missing: %s", probe);
-		return NULL;
-	}
-	return corpus;
-}
-
 /* Splits a corpus runtime; nfuncs and nexports from wasm-objdump -h. */
 static void split_corpus_blob(const char *corpus, const char *name, uint32_t nfuncs, uint32_t nexports)
 {
@@ -350,7 +295,7 @@ static void split_corpus_blob(const char *corpus, const char *name, uint32_t nfu
 	/* maybe-compressed blob: 8-byte prefix, then zstd */
 	snprintf(wasm, sizeof(wasm), "%s/%s.wasm", g_dir, name);
 	snprintf(cmd, sizeof(cmd), "tail -c +9 '%s' | zstd -q -d -f -o '%s'", blob, wasm);
-	run_or_fail(cmd);
+	test_sh(cmd);
 	text = translate(wasm, &len);
 	k = pvf__split_generated(text, len, PVF_SPLIT_MIN_CHUNK_BYTES, &s, &err);
 	/* megabytes of C: many chunks */
@@ -411,7 +356,7 @@ static void split_corpus_blob(const char *corpus, const char *name, uint32_t nfu
 
 static void test_split_corpus_runtimes(void **state)
 {
-	const char *corpus = corpus_dir();
+	const char *corpus = test_corpus_dir();
 
 	(void)state;
 	if (!corpus)
@@ -525,7 +470,7 @@ static char *prepare_split(const char *name, const char *cc, uint32_t jobs, uint
 	char *out = malloc(512);
 
 	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
-	wasm = read_all(path, &len);
+	wasm = test_read_file(path, &len);
 	assert_non_null(wasm);
 	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
 		fail_msg("decode %s: %s", name, err.msg);
@@ -633,7 +578,7 @@ static void test_split_artifact_traps(void **state)
 
 		snprintf(in_path, sizeof(in_path), "%s/traps.wasm", TEST_WASM_DIR);
 		snprintf(out, sizeof(out), "%s/removed.art", g_dir);
-		wasm = read_all(in_path, &len);
+		wasm = test_read_file(in_path, &len);
 		assert_int_equal(pvf_module_decode(wasm, len, NULL, &m, &err), 0);
 		pvf__split_min_chunk_bytes = 1;
 		assert_int_equal(pvf_engine_prepare(wasm, len, m, &o, out, NULL, &err), 0);

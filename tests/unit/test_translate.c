@@ -24,47 +24,16 @@
 #include "engine/toolchain.h"
 #include "engine/translate.h"
 #include "wasm/module.h"
+#include "test_util.h"
 
 static char g_dir[] = "/tmp/pvfhost-test-translate-XXXXXX";
 static pvf_toolchain g_tc;
 static unsigned g_whole;   /* comparisons where the parts were not used */
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static int sh(const char *cmd)
-{
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
-	pvf_proc_result res;
-	pvf_error err;
-
-	if (pvf__proc_run(argv, NULL, &res, &err) < 0)
-		fail_msg("%s: %s", cmd, err.msg);
-	int code = res.exit_code;
-	pvf__proc_result_clear(&res);
-	return code;
-}
-
 static bool same_file(const char *a, const char *b)
 {
 	size_t la, lb;
-	uint8_t *x = read_all(a, &la), *y = read_all(b, &lb);
+	uint8_t *x = test_read_file(a, &la), *y = test_read_file(b, &lb);
 	bool same = x && y && la == lb && memcmp(x, y, la) == 0;
 
 	free(x);
@@ -96,7 +65,7 @@ static bool compare(const char *what, const uint8_t *wasm, size_t len, const uin
 		}
 	char cmd[1400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/ref' '%s'/par*", g_dir, g_dir);
-	sh(cmd);
+	test_sh(cmd);
 	snprintf(ref, sizeof(ref), "%s/ref", g_dir);
 	assert_int_equal(mkdir(ref, 0700), 0);
 	if (pvf__translate(&g_tc, wasm, len, m, ref, 1, &st, &used, NULL, 0, &err) < 0) {
@@ -141,7 +110,7 @@ static void test_partial_module(void **state)
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/traps.wasm", TEST_WASM_DIR);
-	wasm = read_all(path, &len);
+	wasm = test_read_file(path, &len);
 	assert_non_null(wasm);
 	assert_int_equal(pvf_module_decode(wasm, len, &o, &m, &err), 0);
 	assert_true(m->nfunctions >= 4);
@@ -185,7 +154,7 @@ static void test_same_text_test_modules(void **state)
 		if (l < 6 || strcmp(e->d_name + l - 5, ".wasm") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", TEST_WASM_DIR, e->d_name);
-		uint8_t *wasm = read_all(path, &len);
+		uint8_t *wasm = test_read_file(path, &len);
 		assert_non_null(wasm);
 		n += compare(e->d_name, wasm, len, parts, 2);
 		free(wasm);
@@ -197,33 +166,12 @@ static void test_same_text_test_modules(void **state)
 	assert_int_equal(g_whole, 0);
 }
 
-static const char *corpus_dir(void)
-{
-	static char base[1024];
-	const char *corpus = getenv("PVFHOST_CORPUS"), *ci = getenv("CI");
-	char probe[1100];
-	struct stat st;
-
-	if (!corpus || !*corpus) {
-		const char *root = getenv("PVFHOST_SOURCE_ROOT");
-		snprintf(base, sizeof(base), "%s/../shared/corpus", root && *root ? root : ".");
-		corpus = base;
-	}
-	snprintf(probe, sizeof(probe), "%s/pvf", corpus);
-	if (stat(probe, &st) < 0) {
-		if (ci && !strcmp(ci, "true"))
-			fail_msg("corpus missing: %s", probe);
-		return NULL;
-	}
-	return corpus;
-}
-
 /* Every module of the spec suite (wast2json) with at least 6 functions
  * (about 60 of 2,500), in 2 and 3 processes (3: shares of unequal size). */
 static void test_same_text_spec_modules(void **state)
 {
 	static const uint32_t parts[] = { 2, 3 };
-	const char *corpus = corpus_dir();
+	const char *corpus = test_corpus_dir();
 	char cmd[4200], dir[1200];
 	DIR *d;
 	struct dirent *e;
@@ -240,7 +188,7 @@ static void test_same_text_spec_modules(void **state)
 		 "mkdir -p '%s' && cd '%s' && for f in '%s'/spec-testsuite/*.wast; do "
 		 "b=$(basename \"$f\" .wast); wast2json --enable-all \"$f\" -o \"$b.json\" >/dev/null 2>&1 || true; done",
 		 dir, dir, corpus);
-	assert_int_equal(sh(cmd), 0);
+	test_sh(cmd);
 	pvf__translate_min_code = 0;
 	d = opendir(dir);
 	assert_non_null(d);
@@ -251,7 +199,7 @@ static void test_same_text_spec_modules(void **state)
 			continue;
 		files++;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		uint8_t *wasm = read_all(path, &len);
+		uint8_t *wasm = test_read_file(path, &len);
 		assert_non_null(wasm);
 		pvf_decode_opts o = { .features = PVF_FEATURES_ALL };
 		pvf_module *m;
@@ -276,7 +224,7 @@ static void test_same_text_runtimes(void **state)
 {
 	static const uint32_t parts[] = { 2 };
 	static const char *const names[] = { "cumulus-shell", "polkadot-coretime" };
-	const char *corpus = corpus_dir();
+	const char *corpus = test_corpus_dir();
 	(void)state;
 
 	if (!corpus) {
@@ -289,8 +237,8 @@ static void test_same_text_runtimes(void **state)
 		snprintf(wasm_path, sizeof(wasm_path), "%s/%s.wasm", g_dir, names[i]);
 		snprintf(cmd, sizeof(cmd), "tail -c +9 '%s/pvf/%s.compressed.wasm' | zstd -q -d -f -o '%s'", corpus,
 			 names[i], wasm_path);
-		assert_int_equal(sh(cmd), 0);
-		uint8_t *wasm = read_all(wasm_path, &len);
+		test_sh(cmd);
+		uint8_t *wasm = test_read_file(wasm_path, &len);
 		assert_non_null(wasm);
 		g_whole = 0;
 		assert_true(compare(names[i], wasm, len, parts, 1));
@@ -322,7 +270,7 @@ static int teardown(void **state)
 
 	pvf__toolchain_clear(&g_tc);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-	return sh(cmd) == 0 ? 0 : -1;
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 int main(void)

@@ -1,0 +1,71 @@
+/*
+ * test_util.c — helpers shared by unit tests (see test_util.h).
+ */
+#include "test_util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/proc.h"
+
+uint8_t *test_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+void test_sh(const char *cmd)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
+	pvf_proc_result res;
+	pvf_error err;
+
+	if (pvf__proc_run(argv, NULL, &res, &err) < 0)
+		fail_msg("%s: %s", cmd, err.msg);
+	if (res.exit_code != 0)
+		fail_msg("%s: exit %d: %s", cmd, res.exit_code, res.output);
+	pvf__proc_result_clear(&res);
+}
+
+const char *test_corpus_dir(void)
+{
+	static char base[1024];
+	const char *corpus = getenv("PVFHOST_CORPUS"), *ci = getenv("CI");
+	char probe[1100];
+	struct stat st;
+
+	if (!corpus || !*corpus) {
+		const char *root = getenv("PVFHOST_SOURCE_ROOT");
+		snprintf(base, sizeof(base), "%s/../shared/corpus", root && *root ? root : ".");
+		corpus = base;
+	}
+	snprintf(probe, sizeof(probe), "%s/pvf", corpus);
+	if (stat(probe, &st) != 0) {
+		if (ci && !strcmp(ci, "true"))
+			fail_msg("corpus missing: %s", probe);
+		return NULL;
+	}
+	return corpus;
+}

@@ -1,0 +1,22 @@
+/*
+ * test_util.h — helpers shared by unit tests: whole files, shell commands,
+ * and the shared corpus's location.
+ */
+#ifndef PVF_TEST_UTIL_H
+#define PVF_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The whole file, NUL-terminated (malloc'd), or NULL when it cannot be
+ * opened. */
+uint8_t *test_read_file(const char *path, size_t *len);
+/* Runs `cmd` with sh -c; fails the test when it cannot run or exits
+ * non-zero. */
+void test_sh(const char *cmd);
+/* The shared corpus directory (PVFHOST_CORPUS, default
+ * $PVFHOST_SOURCE_ROOT/../shared/corpus), or NULL when it is absent: the
+ * caller then skips, but with CI=true the test fails instead. */
+const char *test_corpus_dir(void);
+
+#endif
