@@ -99,8 +99,17 @@ int pvf__translate_partial_module(const uint8_t *wasm, size_t size, const pvf_mo
 		}
 		at += len;
 	}
-	if (!sec_end)
-		return pvf_error_set(err, PVF_E_INVALID, "partial module: no code section");
+	if (!sec_end) {
+		/* No code section: no bodies to replace, the module as it is. */
+		if (m->nfunctions)
+			return pvf_error_set(err, PVF_E_INVALID, "partial module: no code section");
+		if (!(out = malloc(size ? size : 1)))
+			return pvf_error_set(err, PVF_E_NOMEM, "out of memory writing a partial module");
+		memcpy(out, wasm, size);
+		*ret = out;
+		*ret_len = size;
+		return 0;
+	}
 	for (uint32_t i = 0; i < m->nfunctions; i++)
 		if (lo <= i && i < hi)
 			payload += 5 + m->functions[i].body_size;
