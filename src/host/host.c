@@ -468,6 +468,12 @@ static prep *prep_pick(struct pvfhost *h, prep_slot *s)
 			 * tier's (seconds) for validations waiting meanwhile. */
 			if (!soft && p->prio != PREP_CRITICAL && !p->fast)
 				continue;
+			/* An artifact's own preparation waits for its pre-check
+			 * tier one: side by side they would share the cores, and
+			 * the validations waiting for the fast one would wait
+			 * longer (prep_done wakes the slots). */
+			if (!p->fast && p->a->fast_pending)
+				continue;
 			if (pass == 0 && soft && extra_idle && p->prio == PREP_CRITICAL)
 				continue;
 			if (!best || p->prio < best->prio) {
@@ -635,6 +641,8 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 	}
 	pthread_cond_broadcast(&h->art_cv);
 	pthread_cond_broadcast(&h->exec_cv);
+	if (fast)
+		pthread_cond_broadcast(&h->prep_cv);   /* its artifact's own may start now */
 	pvf__host_update_gauges(h);
 }
 

@@ -921,29 +921,43 @@ static void wait_prepare_running(pvfhost *h, uint64_t n)
 	assert_int_equal(m.prepare_running, n);
 }
 
+/* Writes g_root/slow-<real> into path: `real` after sleeping the delay
+ * set by set_cc_delay, on every call but --version. */
+static void write_slow_compiler(char *path, size_t n, const char *real)
+{
+	char text[512], name[64];
+
+	snprintf(text, sizeof(text),
+		 "#!/bin/sh\n"
+		 "if [ \"$1\" = --version ]; then exec %s --version; fi\n"
+		 "sleep \"$(cat '%s/cc-delay')\"\n"
+		 "exec %s \"$@\"\n", real, g_root, real);
+	snprintf(name, sizeof(name), "slow-%s", real);
+	write_script(path, n, name, text);
+}
+
 /* A host in a new cache with the fast-tier configuration and `slots`
  * prepare slots (the soft cap stays 1), whose optimised compiler is gcc
- * after `secs` seconds of sleep per call (set_cc_delay changes it). */
-static pvfhost *slow_cc_host(char *cache, size_t cache_len, int secs, uint32_t slots)
+ * after `secs` seconds of sleep per call (set_cc_delay changes it); with
+ * slow_tier, the pre-check tier's compiler (tcc) sleeps as well. */
+static pvfhost *slow_cc_host(char *cache, size_t cache_len, int secs, uint32_t slots, bool slow_tier)
 {
-	static char cc[400];   /* the host keeps the path, not a copy */
-	char text[512];
+	static char cc[400], tcc[400];   /* the host keeps the paths, not copies */
 	pvfhost_error err;
 	pvfhost_config c;
 	pvfhost *h = NULL;
 
 	set_cc_delay(secs);
-	snprintf(text, sizeof(text),
-		 "#!/bin/sh\n"
-		 "if [ \"$1\" = --version ]; then exec gcc --version; fi\n"
-		 "sleep \"$(cat '%s/cc-delay')\"\n"
-		 "exec gcc \"$@\"\n", g_root);
-	write_script(cc, sizeof(cc), "slow-cc", text);
+	write_slow_compiler(cc, sizeof(cc), "gcc");
 	new_cache(cache, cache_len);
 	fast_config(&c, cache, "-O1");
 	c.prepare_workers_hard = slots;
 	c.no_sandbox = true;   /* the worker runs a compiler under g_root */
 	c.cc = cc;
+	if (slow_tier) {
+		write_slow_compiler(tcc, sizeof(tcc), "tcc");
+		c.precheck_cc = tcc;
+	}
 	if (pvfhost_new(&c, &h, &err) < 0)
 		fail_msg("pvfhost_new: %s", err.msg);
 	return h;
@@ -959,7 +973,7 @@ static void test_fast_after_heads_up(void **state)
 	char cache[300];
 	pvfhost_error err;
 	pvfhost_result info;
-	pvfhost *h = slow_cc_host(cache, sizeof(cache), 2, 1);
+	pvfhost *h = slow_cc_host(cache, sizeof(cache), 2, 1, false);
 	(void)state;
 
 	assert_int_equal(pvfhost_heads_up(h, g_triv, g_triv_len, NULL, &err), 0);
@@ -984,7 +998,7 @@ static void test_fast_while_optimising(void **state)
 	char cache[300];
 	pvfhost_error err;
 	pvfhost_result info;
-	pvfhost *h = slow_cc_host(cache, sizeof(cache), 3, 2);
+	pvfhost *h = slow_cc_host(cache, sizeof(cache), 3, 2, false);
 	(void)state;
 
 	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
@@ -1013,7 +1027,7 @@ static void test_fast_dropped_when_ready(void **state)
 	pvfhost_metrics m;
 	pvfhost_executor_params other;
 	done_log l;
-	pvfhost *h = slow_cc_host(cache, sizeof(cache), 2, 2);
+	pvfhost *h = slow_cc_host(cache, sizeof(cache), 2, 2, false);
 	(void)state;
 
 	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
@@ -1036,6 +1050,50 @@ static void test_fast_dropped_when_ready(void **state)
 	/* the first optimised, the other's pre-check tier and optimised */
 	assert_int_equal(m.preparations, 3);
 	assert_int_equal(m.prepare_queued, 0);
+	pvfhost_free(h);
+}
+
+/* Code never pre-checked: its optimised preparation waits until its
+ * pre-check tier one is done, so the first validation does not share the
+ * cores with gcc. Slot 0 is busy with another artifact's preparation when
+ * the validation comes, so the fast preparation takes slot 1; slot 0 frees
+ * while it still runs, and must not start the optimised one. Compiler
+ * calls sleep 1 s, then 3 s (the other's link ends about 2.5 s before the
+ * fast preparation). */
+static void test_fast_before_optimised(void **state)
+{
+	char cache[300];
+	pvfhost_error err;
+	pvfhost_result info;
+	pvfhost_metrics m;
+	pvfhost_executor_params other;
+	done_log l;
+	(void)state;
+
+	if (system("command -v tcc >/dev/null 2>&1") != 0) {
+		skip();
+		return;
+	}
+	pvfhost *h = slow_cc_host(cache, sizeof(cache), 1, 2, true);
+	pvfhost_executor_params_default(&other);
+	other.max_memory_pages = 100;
+	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, &other, &err), 0);
+	wait_prepare_running(h, 1);
+	usleep(500000);   /* its compiler calls have started, with 1 s */
+	set_cc_delay(3);
+	log_init(&l);
+	submit_spin(h, &l, 14, PVFHOST_PRIO_BACKING, 0, NULL);
+	wait_prepare_running(h, 2);
+	wait_artifacts(cache, 1);   /* the other artifact: slot 0 is free */
+	usleep(500000);
+	pvfhost_metrics_snapshot(h, &m);
+	assert_int_equal(m.prepare_running, 1);   /* the fast one only */
+	assert_int_equal(m.prepare_queued, 1);    /* the optimised one waits */
+	wait_done(&l, 1, 60);
+	assert_int_equal(l.status[0], 0);
+	wait_artifacts(cache, 2);
+	validate_spin(h, 15, NULL, &info);
+	assert_false(info.fast_tier);
 	pvfhost_free(h);
 }
 
@@ -1161,6 +1219,7 @@ int main(void)
 		cmocka_unit_test(test_fast_after_heads_up),
 		cmocka_unit_test(test_fast_while_optimising),
 		cmocka_unit_test(test_fast_dropped_when_ready),
+		cmocka_unit_test(test_fast_before_optimised),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
