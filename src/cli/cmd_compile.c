@@ -134,7 +134,9 @@ int cmd_prepare(int argc, char **argv)
 	}
 	printf("artifact %s: %llu bytes of code, largest frame %u bytes, native stack %.1f MiB\n", out,
 	       (unsigned long long)s.artifact_bytes, s.max_frame_bytes, (double)s.native_stack_bytes / 1048576.0);
-	printf("translation: %u wasm2c process%s\n", s.translate_parts, s.translate_parts == 1 ? "" : "es at once");
+	printf("translation: %u wasm2c process%s%s%s%s\n", s.translate_parts, s.translate_parts == 1 ? "" : "es at once",
+	       s.translate_note[0] ? " (the parts' outputs were not used: " : "", s.translate_note,
+	       s.translate_note[0] ? ")" : "");
 	printf("compilation units: %u (%u from the chunk cache)\n", s.units, s.units_cached);
 	printf("NaN tests: %llu at arithmetic, %llu at reads of locals; placed by the analysis in %u of %u functions\n",
 	       (unsigned long long)s.nan_tests_arith, (unsigned long long)s.nan_tests_read, s.nan_funcs_placed,

@@ -101,6 +101,7 @@ typedef struct pvf_prepare_stats {
 	uint64_t native_stack_bytes; /* stack the execution needs */
 	uint64_t artifact_bytes;
 	uint32_t translate_parts;    /* wasm2c processes whose output was used (1: the whole module) */
+	char translate_note[160];    /* why the parts were not used ("" when they were, or none were run) */
 	uint32_t units;              /* compilation units: the glue + chunks (or the whole module) */
 	uint32_t units_cached;       /* of which taken from the chunk cache */
 	/* NaN canonicalisation (nancanon.c): defined functions whose tests

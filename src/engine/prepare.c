@@ -475,7 +475,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 
 	/* 1. translate */
 	jobs = pvf__split_jobs(opts->jobs);
-	if (pvf__translate(&tc, wasm, size, m, dir, jobs, &stats.translate, &stats.translate_parts, NULL, 0, err) < 0)
+	if (pvf__translate(&tc, wasm, size, m, dir, jobs, &stats.translate, &stats.translate_parts,
+			   stats.translate_note, sizeof(stats.translate_note), err) < 0)
 		goto out;
 
 	/* 2. patch, 3. glue (counted as translation) */
