@@ -6,8 +6,10 @@
  * Prepare slots: prepare_workers_hard threads, each owning at most one
  * prepare worker process. Slots below the soft cap take any preparation;
  * the others take only critical ones and the pre-check tier's
- * preparations for validations (seconds each). A worker that timed out, ran out of
- * memory or died is replaced on the next job.
+ * preparations for validations (seconds each). An artifact's own
+ * preparation waits while its pre-check tier one is queued or running. A
+ * worker that timed out, ran out of memory or died is replaced on the next
+ * job.
  *
  * Execute slots: execute_workers threads, each owning at most one execute
  * worker bound to one artifact. A slot picks the priority to serve from the
