@@ -164,6 +164,28 @@ static void wait_artifacts(const char *cache, int n)
 	assert_int_equal(artifacts(cache, NULL, 0), n);
 }
 
+/* Waits until `cache` holds n artifacts (the optimised one is ready),
+ * then checks that a validation with input `in` runs on it. */
+static void expect_optimised(pvfhost *h, const char *cache, int n, uint32_t in)
+{
+	pvfhost_result info;
+
+	wait_artifacts(cache, n);
+	validate_spin(h, in, NULL, &info);
+	assert_false(info.fast_tier);
+}
+
+/* A validation with input `in` of code not prepared yet: it waits for a
+ * preparation and runs on the pre-check tier's artifact. */
+static void expect_fast_first(pvfhost *h, uint32_t in)
+{
+	pvfhost_result info;
+
+	validate_spin(h, in, NULL, &info);
+	assert_true(info.prepared);
+	assert_true(info.fast_tier);
+}
+
 /* Files named *.part anywhere under `dir`. */
 static int part_files(const char *dir)
 {
@@ -821,9 +843,7 @@ static void test_fast_tier(void **state)
 	validate_spin(h, 3, NULL, &info);
 	assert_true(info.fast_tier);
 	assert_false(info.prepared);
-	wait_artifacts(cache, 1);
-	validate_spin(h, 4, NULL, &info);
-	assert_false(info.fast_tier);
+	expect_optimised(h, cache, 1, 4);
 
 	/* Endless code: times out on the pre-check tier, then again on the
 	 * optimised artifact, which gives the verdict. */
@@ -868,9 +888,7 @@ static void test_fast_unchecked(void **state)
 	fast_config(&c, cache, "-O2");
 	if (pvfhost_new(&c, &h, &err) < 0)
 		fail_msg("pvfhost_new: %s", err.msg);
-	validate_spin(h, 5, NULL, &info);
-	assert_true(info.prepared);
-	assert_true(info.fast_tier);
+	expect_fast_first(h, 5);
 	snprintf(pc, sizeof(pc), "%s/precheck", cache);
 	assert_int_equal(artifacts(pc, NULL, 0), 1);
 	wait_artifacts(cache, 1);
@@ -972,19 +990,14 @@ static void test_fast_after_heads_up(void **state)
 {
 	char cache[300];
 	pvfhost_error err;
-	pvfhost_result info;
 	pvfhost *h = slow_cc_host(cache, sizeof(cache), 2, 1, false);
 	(void)state;
 
 	assert_int_equal(pvfhost_heads_up(h, g_triv, g_triv_len, NULL, &err), 0);
 	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
-	validate_spin(h, 8, NULL, &info);
-	assert_true(info.prepared);
-	assert_true(info.fast_tier);
+	expect_fast_first(h, 8);
 	/* Both optimised artifacts follow; then the optimised one serves. */
-	wait_artifacts(cache, 2);
-	validate_spin(h, 9, NULL, &info);
-	assert_false(info.fast_tier);
+	expect_optimised(h, cache, 2, 9);
 	pvfhost_free(h);
 }
 
@@ -997,19 +1010,14 @@ static void test_fast_while_optimising(void **state)
 {
 	char cache[300];
 	pvfhost_error err;
-	pvfhost_result info;
 	pvfhost *h = slow_cc_host(cache, sizeof(cache), 3, 2, false);
 	(void)state;
 
 	assert_int_equal(pvfhost_heads_up(h, g_spin, g_spin_len, NULL, &err), 0);
 	wait_prepare_running(h, 1);
-	validate_spin(h, 10, NULL, &info);
-	assert_true(info.prepared);
-	assert_true(info.fast_tier);
+	expect_fast_first(h, 10);
 	assert_int_equal(artifacts(cache, NULL, 0), 0);   /* still compiling */
-	wait_artifacts(cache, 1);
-	validate_spin(h, 11, NULL, &info);
-	assert_false(info.fast_tier);
+	expect_optimised(h, cache, 1, 11);
 	pvfhost_free(h);
 }
 
@@ -1064,7 +1072,6 @@ static void test_fast_before_optimised(void **state)
 {
 	char cache[300];
 	pvfhost_error err;
-	pvfhost_result info;
 	pvfhost_metrics m;
 	pvfhost_executor_params other;
 	done_log l;
@@ -1091,9 +1098,7 @@ static void test_fast_before_optimised(void **state)
 	assert_int_equal(m.prepare_queued, 1);    /* the optimised one waits */
 	wait_done(&l, 1, 60);
 	assert_int_equal(l.status[0], 0);
-	wait_artifacts(cache, 2);
-	validate_spin(h, 15, NULL, &info);
-	assert_false(info.fast_tier);
+	expect_optimised(h, cache, 2, 15);
 	pvfhost_free(h);
 }
 
