@@ -18,26 +18,9 @@
 #include "engine/engine.h"
 #include "engine/rt.h"
 #include "wasm/module.h"
+#include "test_util.h"
 
 static char g_dir[] = "/tmp/pvfhost-test-engine-XXXXXX";
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Prepares tests/wasm/<name>.wasm with the given compiler settings into an
  * artifact file; returns its path (static buffer per call site is fine). */
@@ -53,7 +36,8 @@ static char *prepare(const char *name, const char *cc, const char *opt, uint32_t
 	char *out = malloc(512);
 
 	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
-	wasm = read_all(path, &len);
+	wasm = test_read_file(path, &len);
+	assert_non_null(wasm);
 	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
 		fail_msg("decode %s: %s", name, err.msg);
 	o.cc = cc;
@@ -461,7 +445,8 @@ static void test_instance_cycles(void **state)
 static void corrupt_copy(const char *src, const char *dst, long off, int truncate_to)
 {
 	size_t len;
-	uint8_t *buf = read_all(src, &len);
+	uint8_t *buf = test_read_file(src, &len);
+	assert_non_null(buf);
 	FILE *f = fopen(dst, "wb");
 
 	if (off >= 0)
@@ -481,7 +466,8 @@ static void test_artifact_verification(void **state)
 	pvf_artifact_expect ex = { 0 };
 	pvf_error err;
 	size_t len;
-	uint8_t *buf = read_all(g_traps, &len);
+	uint8_t *buf = test_read_file(g_traps, &len);
+	assert_non_null(buf);
 	uint8_t wrong[32];
 	char *tc = NULL;
 

@@ -27,6 +27,7 @@
 #include "host/exec_params.h"
 #include "host/store.h"
 #include "wasm/module.h"
+#include "test_util.h"
 
 static char g_root[] = "/tmp/pvfhost-test-store-XXXXXX";
 static char *g_tc;              /* toolchain id of the real artifact */
@@ -45,24 +46,6 @@ static void pathf(char *buf, size_t n, const char *fmt, ...)
 	int r = vsnprintf(buf, n, fmt, ap);
 	va_end(ap);
 	assert_true(r >= 0 && (size_t)r < n);
-}
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
 }
 
 static void write_all(const char *path, const void *p, size_t n)
@@ -140,7 +123,8 @@ static int setup(void **state)
 	if (!mkdtemp(g_root))
 		return -1;
 	snprintf(path, sizeof(path), "%s/worker_trivial.wasm", TEST_WASM_DIR);
-	wasm = read_all(path, &len);
+	wasm = test_read_file(path, &len);
+	assert_non_null(wasm);
 	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
 		fail_msg("decode: %s", err.msg);
 	pvfhost_executor_params_default(&ep);
@@ -153,7 +137,8 @@ static int setup(void **state)
 	snprintf(out, sizeof(out), "%s/real.pvfa", g_root);
 	if (pvf_engine_prepare(wasm, len, m, &o, out, NULL, &err) < 0)
 		fail_msg("prepare: %s", err.msg);
-	g_art = read_all(out, &g_art_len);
+	g_art = test_read_file(out, &g_art_len);
+	assert_non_null(g_art);
 	unlink(out);
 	pvf_module_free(m);
 	free(wasm);
