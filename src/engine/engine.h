@@ -280,4 +280,11 @@ const pvf_extern_desc *pvf_artifact_export(const pvf_artifact *a, uint32_t i);
 /* Index of the export named `name` (name_len bytes), or -1. */
 int32_t pvf_artifact_find_export(const pvf_artifact *a, const char *name, uint32_t name_len);
 
+/* The calling thread keeps the stack its wasm runs switch to (mapped at
+ * the first run, grown when a run needs more) instead of mapping one per
+ * run: for a process that instantiates ahead of its request and makes one
+ * call, then exits, so that the call finds the stack mapped and its top
+ * pages present. Never unmapped while the thread lives. */
+void pvf_engine_keep_run_stack(void);
+
 #endif

@@ -568,10 +568,40 @@ static __attribute__((noinline)) int run_on_stack(uint8_t *sp, size_t size, run_
 	return e;
 }
 
+/* A thread that keeps its run stack (pvf_engine_keep_run_stack) maps it
+ * once: later runs reuse the mapping and the pages earlier runs touched. */
+static __thread bool t_keep_stack;
+static __thread uint8_t *t_kept;
+static __thread size_t t_kept_map;
+
+void pvf_engine_keep_run_stack(void)
+{
+	t_keep_stack = true;
+}
+
+/* Maps a run stack of `map` bytes with its guard range at the bottom. */
+static int stack_map(size_t map, uint8_t **ret)
+{
+	uint8_t *mem;
+	int e;
+
+	/* Pages are committed as the code touches them. */
+	mem = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (mem == MAP_FAILED)
+		return errno == ENOMEM ? -EAGAIN : -errno;
+	if (mprotect(mem, RT_STACK_GUARD, PROT_NONE) < 0) {
+		e = -errno;
+		munmap(mem, map);
+		return e;
+	}
+	*ret = mem;
+	return 0;
+}
+
 int pvf__rt_run(size_t stack_size, void (*fn)(void *), void *arg, pvf_trap *trap)
 {
 	run_ctx r = { .fn = fn, .arg = arg };
-	uint8_t *mem;
+	uint8_t *mem = NULL;
 	size_t map;
 	int e;
 
@@ -588,17 +618,22 @@ int pvf__rt_run(size_t stack_size, void (*fn)(void *), void *arg, pvf_trap *trap
 		stack_size = 1u << 20;
 	stack_size = (stack_size + 65535u) & ~(size_t)65535u;
 	map = stack_size + RT_STACK_GUARD;
-	/* Pages are committed as the code touches them. */
-	mem = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (mem == MAP_FAILED)
-		return errno == ENOMEM ? -EAGAIN : -errno;
-	if (mprotect(mem, RT_STACK_GUARD, PROT_NONE) < 0) {
-		e = -errno;
-		munmap(mem, map);
-		return e;
+	if (t_keep_stack && t_kept && t_kept_map >= map) {
+		/* The top of the kept stack: the part earlier runs touched. */
+		e = run_on_stack(t_kept + RT_STACK_GUARD, t_kept_map - RT_STACK_GUARD, &r);
+	} else {
+		if ((e = stack_map(map, &mem)) < 0)
+			return e;
+		e = run_on_stack(mem + RT_STACK_GUARD, stack_size, &r);
+		if (t_keep_stack) {
+			if (t_kept)
+				munmap(t_kept, t_kept_map);
+			t_kept = mem;
+			t_kept_map = map;
+		} else {
+			munmap(mem, map);
+		}
 	}
-	e = run_on_stack(mem + RT_STACK_GUARD, stack_size, &r);
-	munmap(mem, map);
 	if (e < 0)
 		return e;
 	if (r.code == 0)

@@ -29,10 +29,12 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,6 +99,9 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	/* Instantiate while waiting for the request (the job was forked ahead
 	 * of time): the request path then only passes the input and calls. */
 	memset(&rq, 0, sizeof(rq));
+	/* This process makes one call, then exits: the call runs on the stack
+	 * instantiation mapped and touched, with no mapping on its path. */
+	pvf_engine_keep_run_stack();
 	rq.max_pages = w->hello.max_memory_pages;
 	rq.log_sink = job_log;
 	pvf_error_clear(&setup_err);
@@ -172,6 +177,11 @@ report:
 		_exit(PVF__JOB_EXIT_SETUP);
 	if (pvf__write_all(res_wr, frame, flen) < 0)
 		_exit(PVF__JOB_EXIT_SETUP);
+	/* The worker that write woke is usually queued on this CPU (a pipe
+	 * wakes its reader as if the writer were about to sleep). Exiting
+	 * first would make it wait for this process's teardown, the memory
+	 * reservation's among it: let it answer the host first. */
+	sched_yield();
 	_exit(PVF__JOB_EXIT_OK);
 }
 
@@ -211,6 +221,33 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 	s->pid = pid;
 	s->req_wr = req[1];
 	s->res_rd = res[0];
+	return 0;
+}
+
+/* Writes the 4-byte prefix and the payload, with as few calls as the pipe
+ * takes (a small request: one). 0, or -1 (the job is gone). */
+static int write_frame(int fd, const uint8_t hdr[4], const uint8_t *payload, size_t len)
+{
+	struct iovec iov[2] = { { (void *)hdr, 4 }, { (void *)payload, len } };
+	int n = 2;
+	struct iovec *v = iov;
+
+	while (n > 0) {
+		ssize_t w = writev(fd, v, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		while (n > 0 && (size_t)w >= v->iov_len) {
+			w -= (ssize_t)v->iov_len;
+			v++;
+			n--;
+		}
+		if (n > 0) {
+			v->iov_base = (uint8_t *)v->iov_base + w;
+			v->iov_len -= (size_t)w;
+		}
+	}
 	return 0;
 }
 
@@ -283,9 +320,9 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 	hdr[1] = (uint8_t)(len >> 8);
 	hdr[2] = (uint8_t)(len >> 16);
 	hdr[3] = (uint8_t)(len >> 24);
-	/* A job that died while waiting gives EPIPE here: collected below. */
-	if (pvf__write_all(s->req_wr, hdr, 4) == 0)
-		(void)pvf__write_all(s->req_wr, payload, len);
+	/* One system call for prefix and payload, so that the job wakes once.
+	 * A job that died while waiting gives EPIPE here: collected below. */
+	(void)write_frame(s->req_wr, hdr, payload, len);
 	close(s->req_wr);
 	s->req_wr = -1;
 	pid_t pid = s->pid;
@@ -304,9 +341,14 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 		d.result.stats.wall_us = pvf__now_us() - t0;
 		int sent = send_done(w, &d, &err);
 		free(res);
+		slot_close(s);
+		/* The next job is forked before this one is reaped: its exit
+		 * (the unmapping of its memory reservation) and the fork then
+		 * run side by side on two CPUs. */
+		if (sent == 0 && prefork(w, s, &err) < 0)
+			pvf__worker_log(w, "cannot fork a job ahead of time: %s", err.msg);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		slot_close(s);
 		return sent < 0 ? -1 : 0;
 	}
 	free(res);

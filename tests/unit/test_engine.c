@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,93 @@ static void test_depth_deterministic(void **state)
 	assert_int_equal(seen[1], limit - 1);
 }
 
+/* Mappings of this process (lines of /proc/self/maps). */
+static int count_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0, c;
+
+	if (!f)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+typedef struct kept_runs {
+	pvf_instance *in;
+	bool keep;
+	int maps[6];              /* mappings after each round */
+	int trap_kind[6];
+	uint64_t depth[6];
+	int failed;               /* the round whose call went wrong, or -1 */
+} kept_runs;
+
+/* Six rounds of a stack-exhausting call, then a depth query, on a thread
+ * of its own (the kept stack is the thread's). */
+static void *kept_runs_thread(void *arg)
+{
+	kept_runs *k = arg;
+	pvf_error err;
+	pvf_trap trap;
+	uint64_t res[1];
+
+	k->failed = -1;
+	if (k->keep)
+		pvf_engine_keep_run_stack();
+	for (int i = 0; i < 6; i++) {
+		if (pvf_instance_call(k->in, "recurse", NULL, 0, res, 1, &trap, &err) != -1) {
+			k->failed = i;
+			break;
+		}
+		k->trap_kind[i] = trap.kind;
+		if (pvf_instance_call(k->in, "depth", NULL, 0, res, 1, &trap, &err) != 0) {
+			k->failed = i;
+			break;
+		}
+		k->depth[i] = res[0];
+		k->maps[i] = count_mappings();
+	}
+	return NULL;
+}
+
+/* A thread that keeps its run stack maps it once and reuses it, traps and
+ * all: the same depth limit every time, and no mapping per run. */
+static void test_kept_run_stack(void **state)
+{
+	const uint32_t limit = 3000;
+	char *path = prepare("recursion", "gcc", "-O1", limit, 0);
+	pvf_artifact *a = open_art(path);
+	pthread_t th;
+	(void)state;
+
+	int unkept_maps = 0;
+
+	for (int keep = 0; keep < 2; keep++) {
+		kept_runs k = { .in = instantiate(a), .keep = keep };
+		assert_int_equal(pthread_create(&th, NULL, kept_runs_thread, &k), 0);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_int_equal(k.failed, -1);
+		for (int i = 0; i < 6; i++) {
+			assert_int_equal(k.trap_kind[i], PVF_TRAP_STACK_EXHAUSTED);
+			assert_int_equal(k.depth[i], limit - 1);
+			/* Kept: the first run's stack (and its guard) stays mapped;
+			 * otherwise every run unmaps its own. The thread's own stack
+			 * is mapped throughout. */
+			assert_int_equal(k.maps[i], k.maps[0]);
+		}
+		if (keep)
+			assert_true(k.maps[0] > unkept_maps);
+		else
+			unkept_maps = k.maps[0];
+		pvf_instance_free(k.in);
+	}
+	pvf_artifact_close(a);
+	unlink(path);
+	free(path);
+}
+
 /* NaN bits a PVF can observe are the same with gcc, clang and tcc at every
  * level, constant operands included: every float arithmetic result that is
  * a NaN is the canonical NaN (prepare.c), as in Polkadot's executor. */
@@ -573,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_instance_cycles),
 		cmocka_unit_test(test_artifact_verification),
 		cmocka_unit_test(test_depth_deterministic),
+		cmocka_unit_test(test_kept_run_stack),
 		cmocka_unit_test(test_nan_bits_deterministic),
 		cmocka_unit_test(test_nan_placement),
 	};
