@@ -179,7 +179,10 @@ static void execq_push(struct pvfhost *h, job *j)
 	else
 		h->execq_head[p] = j;
 	h->execq_tail[p] = j;
-	pthread_cond_broadcast(&h->exec_cv);
+	/* A blocking caller about to run its job itself wakes the slots only
+	 * if it cannot (pvf__host_borrow_slot). */
+	if (!j->direct)
+		pthread_cond_broadcast(&h->exec_cv);
 }
 
 static void execq_remove(struct pvfhost *h, job *j)
@@ -235,6 +238,13 @@ void pvf__host_finish(struct pvfhost *h, job *j, const pvf_error *err, const uin
 		j->res.output = j->out;
 		j->res.output_len = out_len;
 		pvf_metric_add(h->m.verdict[0], 1);
+	}
+	if (j->sync && !j->done) {
+		/* Nothing for the completer to do: wake the caller from here. */
+		j->sync_done = true;
+		pthread_cond_broadcast(j->sync_cv);
+		pvf__host_update_gauges(h);
+		return;
 	}
 	j->next = NULL;
 	if (h->done_tail)
@@ -1026,13 +1036,67 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	pvf_worker_reply_free(&rep);
 }
 
+exec_slot *pvf__host_borrow_slot(struct pvfhost *h, job *j)
+{
+	exec_slot *pick = NULL;
+	uint32_t queued = 0;
+	bool direct = j->direct;
+
+	j->direct = false;
+	if (!direct || j->state != JOB_QUEUED)
+		return NULL;
+	for (int p = 0; p < PVF_EXEC_PRIOS; p++)
+		queued += h->nexecq[p];
+	if (queued == 1 && !h->stopping && job_eligible(j, pvf__host_now_ms()))
+		for (uint32_t i = 0; i < h->neslots; i++) {
+			exec_slot *s = &h->eslots[i];
+			if (s->busy)
+				continue;
+			if (!pick)
+				pick = s;
+			if (s->has_key && s->fast == j->fast && !memcmp(&s->key, &j->a->key, sizeof(s->key))) {
+				pick = s;
+				break;
+			}
+		}
+	if (!pick) {
+		pthread_cond_broadcast(&h->exec_cv);
+		return NULL;
+	}
+	execq_remove(h, j);
+	pvf_exec_fairness_mark(&h->fair, j->prio);
+	j->state = JOB_RUNNING;
+	pick->busy = true;
+	pick->cur = j;
+	pvf_metric_gauge_add(h->m.exec_running, 1);
+	pvf__host_update_gauges(h);
+	return pick;
+}
+
+void pvf__host_run_borrowed(struct pvfhost *h, exec_slot *s, job *j)
+{
+	run_job(h, s, j);
+	pthread_mutex_lock(&h->mu);
+	s->busy = false;
+	/* The slot's thread may have work (or be stopping) meanwhile. */
+	pthread_cond_broadcast(&h->exec_cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
 static void *exec_thread(void *arg)
 {
 	exec_slot *s = arg;
 	struct pvfhost *h = s->h;
 
 	pthread_mutex_lock(&h->mu);
-	while (!h->stopping) {
+	for (;;) {
+		if (s->busy) {
+			/* Borrowed by a blocking caller: wait for it to be given back. */
+			pthread_cond_wait(&h->exec_cv, &h->mu);
+			continue;
+		}
+		if (h->stopping)
+			break;
 		uint64_t now = pvf__host_now_ms();
 		job *j = exec_pick(h, s, now);
 		if (!j) {
@@ -1040,10 +1104,12 @@ static void *exec_thread(void *arg)
 			continue;
 		}
 		s->cur = j;
+		s->busy = true;
 		pvf_metric_gauge_add(h->m.exec_running, 1);
 		pthread_mutex_unlock(&h->mu);
 		run_job(h, s, j);
 		pthread_mutex_lock(&h->mu);
+		s->busy = false;
 	}
 	pthread_mutex_unlock(&h->mu);
 	exec_drop_worker(h, s, false);

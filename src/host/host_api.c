@@ -475,6 +475,8 @@ static job *job_new(const pvfhost_validate_req *req, pvfhost_error *err)
 
 static int submit(pvfhost *h, job *j, uint64_t *job_id, pvfhost_error *err)
 {
+	exec_slot *s = NULL;
+
 	pthread_mutex_lock(&h->mu);
 	if (h->stopping) {
 		pthread_mutex_unlock(&h->mu);
@@ -491,7 +493,11 @@ static int submit(pvfhost *h, job *j, uint64_t *job_id, pvfhost_error *err)
 	if (job_id)
 		*job_id = j->id;
 	pvf__host_submit(h, j);
+	if (j->direct)
+		s = pvf__host_borrow_slot(h, j);
 	pthread_mutex_unlock(&h->mu);
+	if (s)
+		pvf__host_run_borrowed(h, s, j);
 	return 0;
 }
 
@@ -568,6 +574,7 @@ int pvfhost_validate(pvfhost *h, const pvfhost_validate_req *req, uint8_t **outp
 	pthread_condattr_destroy(&ca);
 	j->sync = true;
 	j->sync_cv = &cv;
+	j->direct = true;
 	if (submit(h, j, NULL, err) < 0) {
 		pthread_cond_destroy(&cv);
 		return -1;

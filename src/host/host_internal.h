@@ -5,7 +5,13 @@
  * One mutex guards everything below; workers are driven without it held.
  * Jobs move: submitted -> waiting for their artifact (a preparation) ->
  * queued by priority -> running on an execute slot -> done (completion
- * list, callbacks run by the completer thread, never under the lock).
+ * list, callbacks run by the completer thread, never under the lock; a
+ * blocking caller is woken by the finishing thread itself).
+ *
+ * A blocking validation that finds its artifact ready, no other job
+ * waiting and an execute slot idle runs on that slot from the caller's own
+ * thread (pvf__host_borrow_slot): no hand-over to the slot's thread and
+ * back. The slot is the same, so is everything that happens to the job.
  */
 #ifndef PVF_HOST_HOST_INTERNAL_H
 #define PVF_HOST_HOST_INTERNAL_H
@@ -113,6 +119,7 @@ typedef struct job {
 	pvfhost_result res;
 	uint8_t *out;
 	/* Blocking callers wait on this. */
+	bool direct;              /* submitted by a caller that may run it itself: no wake-up yet */
 	bool sync;
 	bool sync_done;
 	pthread_cond_t *sync_cv;
@@ -128,6 +135,9 @@ typedef struct exec_slot {
 	bool fast;                /* ... from the pre-check tier's store */
 	char dir[4096];
 	job *cur;
+	/* A thread drives the slot's worker: its own (from pick to the end of
+	 * the job) or a blocking caller's (borrowed). */
+	bool busy;
 } exec_slot;
 
 typedef struct prep_slot {
@@ -214,7 +224,14 @@ int pvf__host_want_prep(struct pvfhost *h, art *a, prep_prio prio, const uint8_t
 void pvf__host_submit(struct pvfhost *h, job *j);
 /* Lock held: queues a caller-owned pre-check preparation. */
 void pvf__host_queue_prep(struct pvfhost *h, prep *p);
-/* Lock held: completes a job (moves it to the done list). */
+/* Lock held: for a blocking caller's job just submitted (j->direct): an
+ * idle execute slot the caller may run it on, taken (busy) and the job
+ * marked running; NULL when it must wait its turn (the slots are woken). */
+exec_slot *pvf__host_borrow_slot(struct pvfhost *h, job *j);
+/* Lock NOT held: runs the job on the borrowed slot, then gives it back. */
+void pvf__host_run_borrowed(struct pvfhost *h, exec_slot *s, job *j);
+/* Lock held: completes a job (wakes its blocking caller, or moves it to
+ * the done list for the completer). */
 void pvf__host_finish(struct pvfhost *h, job *j, const pvf_error *err, const uint8_t *out, size_t out_len);
 void pvf__host_update_gauges(struct pvfhost *h);
 void pvf__job_free(job *j);

@@ -474,6 +474,64 @@ static void test_jobs_overlap(void **state)
 	pvfhost_free(h);
 }
 
+typedef struct blocking_call {
+	pvfhost *h;
+	uint32_t n;
+	int rc;
+	uint8_t out[12];
+	size_t out_len;
+} blocking_call;
+
+/* pvfhost_validate on another thread (no cmocka assertions there). */
+static void *blocking_spin(void *arg)
+{
+	blocking_call *c = arg;
+	uint8_t in[4], *out = NULL;
+	pvfhost_error err;
+
+	spin_input(in, c->n);
+	pvfhost_validate_req r = spin_req(in);
+	c->rc = pvfhost_validate(c->h, &r, &out, &c->out_len, NULL, &err);
+	if (c->rc == 0 && c->out_len <= sizeof(c->out))
+		memcpy(c->out, out, c->out_len);
+	free(out);
+	return NULL;
+}
+
+/* A blocking validation that finds the only execute slot idle runs on it
+ * from the caller's thread. A job queued meanwhile must be picked up by the
+ * slot's own thread as soon as the caller gives the slot back. */
+static void test_blocking_caller_gives_slot_back(void **state)
+{
+	char cache[300];
+	done_log l;
+	pvfhost_result info;
+	pthread_t th;
+	blocking_call c = { 0 };
+	uint8_t want[12];
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, &info);
+	c.h = h;
+	c.n = 600;   /* ~0.5-1 s */
+	assert_int_equal(pthread_create(&th, NULL, blocking_spin, &c), 0);
+	assert_true(wait_running(h, 1, 10000));
+	log_init(&l);
+	submit_spin(h, &l, 7, PVFHOST_PRIO_BACKING, 0, NULL);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(c.rc, 0);
+	spin_expected(want, 600);
+	assert_int_equal(c.out_len, 12);
+	assert_memory_equal(c.out, want, 12);
+	wait_done(&l, 1, 20);
+	assert_int_equal(l.status[0], 0);
+	spin_expected(want, 7);
+	assert_memory_equal(l.out[0], want, 12);
+	pvfhost_free(h);
+}
+
 static void *killer(void *arg)
 {
 	volatile int *stop = arg;
@@ -1210,6 +1268,7 @@ int main(void)
 		cmocka_unit_test(test_deleted_and_corrupted_artifact),
 		cmocka_unit_test(test_param_changes),
 		cmocka_unit_test(test_jobs_overlap),
+		cmocka_unit_test(test_blocking_caller_gives_slot_back),
 		cmocka_unit_test(test_worker_dead_before_request),
 		cmocka_unit_test(test_workers_die_under_queue),
 		cmocka_unit_test(test_priority_and_no_starvation),
