@@ -259,6 +259,11 @@ int pvfhost_new(const pvfhost_config *c, pvfhost **ret, pvfhost_error *out_err)
 			pvf_log(PVF_LOG_WARN, "host", "event=no-precheck-tier msg=\"%s: pre-checks use the main toolchain\"",
 				e2.msg);
 	}
+	h->code_ids = pvf_code_ids_new(HOST_CODE_IDS_ENTRIES, HOST_CODE_IDS_BYTES);
+	if (!h->code_ids) {
+		pvf_error_set(&err, PVF_E_NOMEM, "out of memory");
+		goto fail;
+	}
 	h->metrics = pvf_metrics_new();
 	register_metrics(h);
 	if (pvf__host_start(h, &err) < 0)
@@ -291,6 +296,7 @@ void pvfhost_free(pvfhost *h)
 	}
 	pvf_store_close(h->store);
 	pvf_store_close(h->pc_store);
+	pvf_code_ids_free(h->code_ids);
 	pvf_metrics_free(h->metrics);
 	free(h->toolchain_id);
 	free(h->pc_toolchain_id);
@@ -328,8 +334,10 @@ pvfhost_precheck_verdict pvfhost_precheck(pvfhost *h, const uint8_t *code, size_
 											 : PVFHOST_PRECHECK_FAILED;
 	if (params_or_default(params, &ep, err) < 0)
 		return PVFHOST_PRECHECK_FAILED;
+	uint8_t code_hash[32];
+	pvf_code_ids_hash(h->code_ids, code, code_len, code_hash);
 	pthread_mutex_lock(&h->mu);
-	art *a = pvf__host_art(h, code, code_len, &ep);
+	art *a = pvf__host_art(h, code_hash, &ep);
 	if (!a) {
 		pthread_mutex_unlock(&h->mu);
 		fail(err, PVF_E_NOMEM, "out of memory");
@@ -419,8 +427,10 @@ int pvfhost_heads_up(pvfhost *h, const uint8_t *code, size_t code_len, const pvf
 		return fail(err, PVF_E_USAGE, "pvfhost_heads_up: no host or no code");
 	if (params_or_default(params, &ep, err) < 0)
 		return -1;
+	uint8_t code_hash[32];
+	pvf_code_ids_hash(h->code_ids, code, code_len, code_hash);
 	pthread_mutex_lock(&h->mu);
-	art *a = pvf__host_art(h, code, code_len, &ep);
+	art *a = pvf__host_art(h, code_hash, &ep);
 	if (!a) {
 		pthread_mutex_unlock(&h->mu);
 		return fail(err, PVF_E_NOMEM, "out of memory");
@@ -476,14 +486,16 @@ static job *job_new(const pvfhost_validate_req *req, pvfhost_error *err)
 static int submit(pvfhost *h, job *j, uint64_t *job_id, pvfhost_error *err)
 {
 	exec_slot *s = NULL;
+	uint8_t code_hash[32];
 
+	pvf_code_ids_hash(h->code_ids, j->code, j->code_len, code_hash);
 	pthread_mutex_lock(&h->mu);
 	if (h->stopping) {
 		pthread_mutex_unlock(&h->mu);
 		pvf__job_free(j);
 		return fail(err, PVF_E_CANCELLED, "the host is shutting down");
 	}
-	j->a = pvf__host_art(h, j->code, j->code_len, &j->ep);
+	j->a = pvf__host_art(h, code_hash, &j->ep);
 	if (!j->a) {
 		pthread_mutex_unlock(&h->mu);
 		pvf__job_free(j);

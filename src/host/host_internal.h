@@ -23,10 +23,15 @@
 
 #include "pvfhost.h"
 #include "common/error.h"
+#include "host/code_ids.h"
 #include "host/execute_queue.h"
 #include "host/metrics.h"
 #include "host/store.h"
 #include "host/worker_client.h"
+
+/* The code-hash memo: blobs remembered, and their total size. */
+#define HOST_CODE_IDS_ENTRIES 16u
+#define HOST_CODE_IDS_BYTES ((size_t)64 << 20)
 
 typedef enum art_state {
 	ART_NEW = 0,        /* not prepared (or its artifact went missing) */
@@ -159,6 +164,7 @@ struct pvfhost {
 	uint32_t compile_jobs;    /* parallel compiler processes per preparation */
 	pvf_store *store;
 	pvf_store *pc_store;      /* pre-check tier artifacts (NULL: same toolchain) */
+	pvf_code_ids *code_ids;   /* code hashes of recent blobs (own lock) */
 	char *pc_toolchain_id;
 	char pc_cache_dir[4200];
 
@@ -213,8 +219,9 @@ int pvf__host_find_worker(const char *configured, const char *name, char *out, s
 /* host.c */
 int pvf__host_start(struct pvfhost *h, pvf_error *err);
 void pvf__host_stop(struct pvfhost *h);
-/* Lock held: computes the key of code under ep and finds/creates its art. */
-art *pvf__host_art(struct pvfhost *h, const uint8_t *code, size_t len, const pvfhost_executor_params *ep);
+/* Lock held: finds or creates the art of the code with this hash (from
+ * h->code_ids, computed before taking the lock) under ep. */
+art *pvf__host_art(struct pvfhost *h, const uint8_t code_hash[32], const pvfhost_executor_params *ep);
 /* Lock held: makes sure a preparation of `a` is queued or running, at
  * least at priority `prio`; `code` is copied if a new one is queued. */
 bool pvf__host_tier_specific(const pvf_error *err);
