@@ -350,6 +350,10 @@ out:
 	return rc;
 }
 
+/* In an execute job: the job filter was left to pvf_sandbox_lock_execute_job
+ * (the allow list replaces it). */
+static bool g_job_filter_deferred;
+
 pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		pvf_error *err)
 {
@@ -377,6 +381,12 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		return pvf_error_set(err, PVF_E_IO, "sandbox: pdeathsig: %s", strerror(errno));
 	if (pvf__sandbox_drop_caps(&e) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: job caps: %s", strerror(e));
+	if (o && o->mode == PVF_SANDBOX_EXECUTE && pvf__seccomp_compiled(PVF__SECCOMP_EXECUTE_ALLOW)) {
+		/* The allow list comes before any untrusted code runs, and it
+		 * refuses every clone: one filter to install instead of two. */
+		g_job_filter_deferred = true;
+		return 0;
+	}
 	if (pvf__sandbox_seccomp(PVF__SECCOMP_JOB, detail, sizeof detail) < 0 && o && o->secure)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: job seccomp: %s", detail);
 	return 0;
@@ -387,8 +397,17 @@ int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err)
 	char detail[128];
 	if (pvf__sandbox_seccomp(PVF__SECCOMP_EXECUTE_ALLOW, detail, sizeof detail) < 0) {
 		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "%s", detail);
+		if (g_job_filter_deferred) {
+			/* At least what every job has. */
+			char d2[128];
+			g_job_filter_deferred = false;
+			if (pvf__sandbox_seccomp(PVF__SECCOMP_JOB, d2, sizeof d2) < 0)
+				return pvf_error_set(err, PVF_E_IO, "sandbox: allow list: %s; job filter: %s", detail,
+						     d2);
+		}
 		return pvf_error_set(err, PVF_E_IO, "sandbox: allow list: %s", detail);
 	}
+	g_job_filter_deferred = false;
 	pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, true, true, "%s", detail);
 	return 0;
 }

@@ -27,9 +27,9 @@
  * Per job (in the worker, for each request): pvf_sandbox_fork_job() clones a
  * child into fresh user/PID/net/IPC/UTS/cgroup/mount namespaces; the child
  * drops its capabilities and stacks the job seccomp filter (no namespace-
- * creating clone). An execute job then loads its artifact and, just before it
- * calls into the artifact, may call pvf_sandbox_lock_execute_job() for the
- * allow-list filter.
+ * creating clone). An execute job instead loads its artifact and, before it
+ * calls into the artifact, installs the allow-list filter
+ * (pvf_sandbox_lock_execute_job()), which refuses every clone.
  *
  * Secure mode: the worker refuses (returns -1, the process must exit) unless
  * seccomp and at least one of landlock / pivot_root were applied. Without
@@ -134,7 +134,10 @@ int pvf_sandbox_apply_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 /* Forks a job process in new user/PID/net/IPC/UTS/cgroup/mount namespaces
  * (falls back to a plain fork when they are unavailable, unless secure).
  * In the parent returns the child's pid (> 0); in the child returns 0 after
- * the child dropped its capabilities and stacked the job seccomp filter;
+ * the child dropped its capabilities and stacked the job seccomp filter (an
+ * execute job whose allow list is compiled stacks that instead, later, with
+ * pvf_sandbox_lock_execute_job, which it must call before untrusted code
+ * runs: one filter install per job instead of two);
  * returns -1 with `err` set on failure (in the child: the child must _exit).
  * The child is PID 1 of its namespace: when it exits, the kernel kills every
  * process it left behind. `r` (may be NULL) receives the job-ns row. */
@@ -143,7 +146,9 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 
 /* In an execute job, after the artifact is loaded and just before untrusted
  * code runs: replaces the deny list with an allow list of what running an
- * artifact needs (memory, signals, time, read/write on open fds, exit). */
+ * artifact needs (memory, signals, time, read/write on open fds, exit).
+ * When it cannot be installed, the job filter is (if the fork left it out)
+ * and -1 is returned. */
 int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err);
 
 /* ---- internal (sandbox_*.c), not for callers ------------------------- */
@@ -178,6 +183,8 @@ int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap);
 /* Compiles profile p to BPF once; later pvf__sandbox_seccomp(p) calls (in
  * this process or its forks) install it with one system call. */
 int pvf__seccomp_precompile(pvf__seccomp_profile p, char *detail, size_t cap);
+/* Whether profile p was compiled by pvf__seccomp_precompile. */
+bool pvf__seccomp_compiled(pvf__seccomp_profile p);
 int pvf__seccomp_probe(char *detail, size_t cap);
 
 #endif

@@ -213,6 +213,11 @@ int pvf__seccomp_precompile(pvf__seccomp_profile p, char *detail, size_t cap)
 	return 0;
 }
 
+bool pvf__seccomp_compiled(pvf__seccomp_profile p)
+{
+	return g_compiled[p].insns != NULL;
+}
+
 int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap)
 {
 	size_t count, skipped;
