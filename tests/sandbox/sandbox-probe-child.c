@@ -18,8 +18,10 @@
  *   DONE
  *
  * Contexts: "worker" (the sandboxed worker itself), "job" (a process from
- * pvf_sandbox_fork_job(), where untrusted input is handled) and, in execute
- * mode, "locked" (a job after pvf_sandbox_lock_execute_job()). Each attempt
+ * pvf_sandbox_fork_job(), where untrusted input is handled in prepare mode;
+ * an execute job installs its allow list before it touches any, and its
+ * fork leaves out the job filter that list replaces) and, in execute mode,
+ * "locked" (a job after pvf_sandbox_lock_execute_job()). Each attempt
  * runs in its own forked child, so a seccomp kill (SIGSYS) ends only that
  * attempt and is reported as "blocked (killed by SIGSYS)".
  *
