@@ -33,6 +33,9 @@
 #include "host/exec_params.h"
 
 #define EXEC_ARTIFACT_NAME "artifact.pvfa"
+/* An artifact found in the store this recently is not looked at again
+ * before its job runs. */
+#define HOST_RECHECK_MS 100u
 /* Attempts to start an execute worker for a job before it fails. */
 #define HOST_SPAWN_ATTEMPTS 3u
 
@@ -326,6 +329,7 @@ static void route(struct pvfhost *h, job *j)
 		if (pvf_store_lookup(h->store, &a->key) == 1) {
 			a->state = ART_READY;
 			pvf_metric_add(h->m.hits, 1);
+			j->checked_ms = pvf__host_now_ms();
 			execq_push(h, j);
 			return;
 		}
@@ -882,7 +886,12 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	 * since it was verified, a full verification otherwise. */
 	pthread_mutex_lock(&h->mu);
 	bool fast = j->fast;
-	bool good = pvf_store_lookup(fast ? h->pc_store : h->store, &key) == 1;
+	/* A job that starts within moments of its submission's look at the
+	 * store (a blocking caller running it itself) is not looked at twice. */
+	uint64_t checked = j->checked_ms;
+	j->checked_ms = 0;
+	bool good = (!fast && checked && pvf__host_now_ms() - checked < HOST_RECHECK_MS) ||
+		    pvf_store_lookup(fast ? h->pc_store : h->store, &key) == 1;
 	if (!good && fast) {
 		/* The pre-check tier's artifact is gone: wait for the optimised. */
 		j->a->precheck_ok = false;

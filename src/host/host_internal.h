@@ -113,6 +113,7 @@ typedef struct job {
 	uint64_t deadline_ms;     /* absolute; 0 none */
 	uint64_t not_before_ms;   /* retry delay */
 	uint64_t start_ms;
+	uint64_t checked_ms;      /* when routing found its artifact in the store; 0: not */
 	uint32_t retried;
 	uint32_t spawn_failures;   /* worker could not be started for it */
 	bool cancelled;

@@ -413,7 +413,10 @@ static int check_locked(pvf_store *s, const pvf_store_key *k, bool force_full, b
 		if (i >= 0 && !force_full && s->e[i].verified && same_file(&s->e[i], &st)) {
 			if (touch) {
 				s->e[i].last_used = now_ts();
-				set_atime(path, s->e[i].last_used);
+				/* The file keeps the last use across restarts, to
+				 * the second: one write a second at most. */
+				if (st.st_atim.tv_sec != s->e[i].last_used.tv_sec)
+					set_atime(path, s->e[i].last_used);
 			}
 			return 1;
 		}
