@@ -1082,11 +1082,17 @@ exec_slot *pvf__host_borrow_slot(struct pvfhost *h, job *j)
 
 void pvf__host_run_borrowed(struct pvfhost *h, exec_slot *s, job *j)
 {
+	uint32_t queued = 0;
+
 	run_job(h, s, j);
 	pthread_mutex_lock(&h->mu);
 	s->busy = false;
-	/* The slot's thread may have work (or be stopping) meanwhile. */
-	pthread_cond_broadcast(&h->exec_cv);
+	/* The slot's thread waits while the slot is borrowed: wake it if it has
+	 * work (jobs queued meanwhile, retries among them) or must stop. */
+	for (int p = 0; p < PVF_EXEC_PRIOS; p++)
+		queued += h->nexecq[p];
+	if (queued || h->stopping)
+		pthread_cond_broadcast(&h->exec_cv);
 	pthread_mutex_unlock(&h->mu);
 }
 
