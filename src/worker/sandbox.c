@@ -28,7 +28,8 @@
  *                compiler or the loader needs), see sandbox_ns.c.
  *   9 pivot      pivot_root into it; the host filesystem is gone.
  *  10 caps       drop every capability: nothing can be remounted read-write.
- *  11 rlimits    NPROC (fork bombs), NOFILE, FSIZE.
+ *  11 rlimits    NPROC (fork bombs), NOFILE, FSIZE. NPROC is per worker
+ *                in its own user namespace, a host-wide ceiling without one.
  *  12 landlock   second, independent filesystem wall (and TCP, scoping).
  *  13 seccomp    last, so that the steps above could use mount, unshare...
  *
@@ -60,6 +61,12 @@ extern char **environ;
 #define PREPARE_NOFILE  256
 #define PREPARE_FSIZE   (2ULL << 30)             /* largest file it may write */
 #define EXECUTE_NPROC   16
+/* Without a user namespace of its own, a worker's RLIMIT_NPROC is checked
+ * against every process of its uid on the machine: all workers (they share
+ * the unprivileged uid), their jobs and compilers. The per-mode limits
+ * above would then fail one worker's forks while others are busy; the
+ * limit becomes a ceiling for the whole host instead. */
+#define SHARED_UID_NPROC 1024
 #define EXECUTE_NOFILE  64
 #define EXECUTE_FSIZE   (1ULL << 30)             /* the artifact memfd */
 
@@ -300,14 +307,15 @@ int pvf_sandbox_apply_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 
 	/* 11 rlimits */
 	bool prep = o->mode == PVF_SANDBOX_PREPARE;
-	if (set_limit(RLIMIT_NPROC, prep ? PREPARE_NPROC : EXECUTE_NPROC) < 0 ||
+	int nproc = !pivoted ? SHARED_UID_NPROC : prep ? PREPARE_NPROC : EXECUTE_NPROC;
+	if (set_limit(RLIMIT_NPROC, (rlim_t)nproc) < 0 ||
 	    set_limit(RLIMIT_NOFILE, prep ? PREPARE_NOFILE : EXECUTE_NOFILE) < 0 ||
 	    set_limit(RLIMIT_FSIZE, prep ? PREPARE_FSIZE : EXECUTE_FSIZE) < 0) {
 		pvf_error_set(err, PVF_E_IO, "sandbox: setrlimit: %s", strerror(errno));
 		goto out;
 	}
-	pvf__sandbox_note(r, PVF_SBF_RLIMITS, true, true, "NPROC %d NOFILE %d FSIZE %llu MiB",
-			prep ? PREPARE_NPROC : EXECUTE_NPROC, prep ? PREPARE_NOFILE : EXECUTE_NOFILE,
+	pvf__sandbox_note(r, PVF_SBF_RLIMITS, true, true, "NPROC %d%s NOFILE %d FSIZE %llu MiB", nproc,
+			pivoted ? "" : " (per uid, host-wide)", prep ? PREPARE_NOFILE : EXECUTE_NOFILE,
 			(prep ? PREPARE_FSIZE : EXECUTE_FSIZE) >> 20);
 
 	/* 12 landlock: a failure of an available landlock is fatal (its rules

@@ -397,6 +397,53 @@ static void test_execute_landlock_only(void **state)
 	finish();
 }
 
+/* Without a user namespace of its own a worker's RLIMIT_NPROC counts every
+ * process of its uid on the machine. Other workers (the same unprivileged
+ * uid) must not make its forks fail: with 40 processes of that uid alive,
+ * the landlock-only execute worker still does all its work. Needs root
+ * (to become that uid). */
+enum { OTHERS = 40 };
+static pid_t g_others[OTHERS];
+static int g_nothers;
+
+/* Ends the stand-in processes, also when the test failed half-way. */
+static int kill_others(void **state)
+{
+	(void)state;
+	for (int i = 0; i < g_nothers; i++)
+		kill(g_others[i], SIGKILL);
+	for (int i = 0; i < g_nothers; i++)
+		waitpid(g_others[i], NULL, 0);
+	g_nothers = 0;
+	return 0;
+}
+
+static void test_landlock_only_beside_other_workers(void **state)
+{
+	pid_t *kids = g_others;
+	(void)state;
+
+	if (!avail("landlock") || geteuid() != 0) {
+		print_message("[ SKIPPED  ] needs landlock and root\n");
+		skip();
+	}
+	for (; g_nothers < OTHERS; g_nothers++) {
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		kids[g_nothers] = pid;
+		if (pid == 0) {
+			if (setresgid(PVF_SANDBOX_DEFAULT_GID, PVF_SANDBOX_DEFAULT_GID, PVF_SANDBOX_DEFAULT_GID) < 0 ||
+			    setresuid(PVF_SANDBOX_DEFAULT_UID, PVF_SANDBOX_DEFAULT_UID, PVF_SANDBOX_DEFAULT_UID) < 0)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+	}
+	run_mode("execute", true);
+	kill_others(NULL);
+	finish();
+}
+
 /* Secure mode refuses a non-empty environment (issue 4: "environment
  * cleared"; the host spawns workers with an empty one). */
 static void test_secure_refuses_environment(void **state)
@@ -447,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_execute),
 		cmocka_unit_test(test_prepare_landlock_only),
 		cmocka_unit_test(test_execute_landlock_only),
+		cmocka_unit_test_teardown(test_landlock_only_beside_other_workers, kill_others),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
