@@ -27,6 +27,7 @@
 
 #include "common/hex.h"
 #include "daemon/client.h"
+#include "engine/artifact_format.h"
 #include "engine/engine.h"
 #include "pvfhost.h"
 #include "worker/code.h"
@@ -53,22 +54,13 @@ static void report(const char *name, uint64_t *ns, int n)
 	fflush(stdout);
 }
 
+/* The whole file, NUL-terminated, or NULL. */
 static uint8_t *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc((size_t)n + 1);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return b;
+	uint8_t *b = NULL;
+	pvf_error err;
+
+	return pvf__read_file(path, (size_t)1 << 30, &b, len, &err) < 0 ? NULL : b;
 }
 
 static uint8_t *g_code, *g_params;

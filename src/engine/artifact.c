@@ -174,6 +174,7 @@ int pvf__read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_len,
 		got += (size_t)r;
 	}
 	close(fd);
+	buf[got] = '\0';   /* text files can be read as strings */
 	*ret = buf;
 	*ret_len = got;
 	return 0;

@@ -46,7 +46,7 @@ int pvf__artifact_write(const char *path, const pvf_artifact_info *info, const u
 int pvf__artifact_parse(const uint8_t *buf, size_t len, const pvf_artifact_expect *expect,
 			pvf_artifact_info *info, size_t *ret_payload_off, pvf_error *err);
 
-/* Reads a whole file (at most `max` bytes). */
+/* Reads a whole file (at most `max` bytes); a NUL follows the last byte. */
 int pvf__read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_len, pvf_error *err);
 /* Creates or truncates `path` (mode 0644) and writes data[0..len) to it; a
  * partial file is removed. Not atomic: for files nobody else reads yet. */

@@ -28,6 +28,7 @@
 
 #include "common/hex.h"
 #include "daemon/client.h"
+#include "engine/artifact_format.h"
 #include "daemon/server.h"
 
 static char g_dir[] = "/tmp/pvfhost-client-test-XXXXXX";
@@ -36,25 +37,13 @@ static pid_t g_child = -1;
 static uint8_t *g_mini, *g_loop, *g_traps, *g_params;
 static size_t g_mini_len, g_loop_len, g_traps_len, g_params_len;
 
+/* The whole file, NUL-terminated, or NULL (the caller reports it). */
 static uint8_t *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *b;
-	long n;
+	uint8_t *b = NULL;
+	pvf_error err;
 
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return b;
+	return pvf__read_file(path, (size_t)1 << 30, &b, len, &err) < 0 ? NULL : b;
 }
 
 static double now_s(void)

@@ -42,6 +42,7 @@
 
 #include "common/hex.h"
 #include "common/scale.h"
+#include "engine/artifact_format.h"
 #include "hostapi/functions.h"
 #include "worker/code.h"
 #include "worker/job_execute.h"
@@ -54,28 +55,18 @@ static const char *g_opt = "-O0";
  * with the reason, the others still run. */
 static char g_adder_err[600], g_shell_err[600], g_coretime_err[600];
 
+/* The whole file, NUL-terminated, or NULL (the caller reports it). */
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
+	uint8_t *buf = NULL;
+	size_t n;
+	pvf_error err;
 
-	if (!f)
+	if (pvf__read_file(path, (size_t)1 << 30, &buf, &n, &err) < 0)
 		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	buf[n] = 0;
-	fclose(f);
 	if (len)
-		*len = (size_t)n;
-	return buf;
+		*len = n;
+	return (char *)buf;
 }
 
 static double now_s(void)
@@ -308,7 +299,7 @@ static void test_core_version(void **state)
 	for (int i = 0; i < 2; i++) {
 		pvf_exec_result res;
 		pvf_error err;
-		size_t slen, blen, hlen;
+		size_t slen, blen = 0, hlen;
 		uint32_t core;
 		uint8_t *sec = embedded_version(rels[i], &slen, &core), *blob, *host = NULL;
 		char path[1200];

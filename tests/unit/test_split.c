@@ -579,6 +579,7 @@ static void test_split_artifact_traps(void **state)
 		snprintf(in_path, sizeof(in_path), "%s/traps.wasm", TEST_WASM_DIR);
 		snprintf(out, sizeof(out), "%s/removed.art", g_dir);
 		wasm = test_read_file(in_path, &len);
+		assert_non_null(wasm);
 		assert_int_equal(pvf_module_decode(wasm, len, NULL, &m, &err), 0);
 		pvf__split_min_chunk_bytes = 1;
 		assert_int_equal(pvf_engine_prepare(wasm, len, m, &o, out, NULL, &err), 0);

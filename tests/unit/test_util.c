@@ -14,26 +14,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/artifact_format.h"
 #include "engine/proc.h"
 
 uint8_t *test_read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
+	uint8_t *buf = NULL;
+	pvf_error err;
 
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return pvf__read_file(path, TEST_FILE_MAX, &buf, len, &err) < 0 ? NULL : buf;
 }
 
 void test_sh(const char *cmd)

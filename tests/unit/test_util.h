@@ -8,8 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The whole file, NUL-terminated (malloc'd), or NULL when it cannot be
- * opened. */
+/* Largest file the tests read whole. */
+#define TEST_FILE_MAX ((size_t)1 << 30)
+
+/* The whole file, NUL-terminated (malloc'd; pvf__read_file), or NULL when it
+ * cannot be read. */
 uint8_t *test_read_file(const char *path, size_t *len);
 /* Runs `cmd` with sh -c; fails the test when it cannot run or exits
  * non-zero. */

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/artifact_format.h"
 #include "engine/engine.h"
 #include "host/worker_client.h"
 #include "worker/worker_common.h"
@@ -85,20 +86,11 @@ static void new_dir(char *out, size_t cap)
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
+	uint8_t *buf = NULL;
+	pvf_error err;
 
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	if (pvf__read_file(path, (size_t)1 << 30, &buf, len, &err) < 0)
+		fail_msg("%s", err.msg);
 	return buf;
 }
 
