@@ -1043,18 +1043,25 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	pvf_worker_reply_free(&rep);
 }
 
+/* Lock held: jobs in the execute queues, eligible or not. */
+static uint32_t execq_total(const struct pvfhost *h)
+{
+	uint32_t n = 0;
+
+	for (int p = 0; p < PVF_EXEC_PRIOS; p++)
+		n += h->nexecq[p];
+	return n;
+}
+
 exec_slot *pvf__host_borrow_slot(struct pvfhost *h, job *j)
 {
 	exec_slot *pick = NULL;
-	uint32_t queued = 0;
 	bool direct = j->direct;
 
 	j->direct = false;
 	if (!direct || j->state != JOB_QUEUED)
 		return NULL;
-	for (int p = 0; p < PVF_EXEC_PRIOS; p++)
-		queued += h->nexecq[p];
-	if (queued == 1 && !h->stopping && job_eligible(j, pvf__host_now_ms()))
+	if (execq_total(h) == 1 && !h->stopping && job_eligible(j, pvf__host_now_ms()))
 		for (uint32_t i = 0; i < h->neslots; i++) {
 			exec_slot *s = &h->eslots[i];
 			if (s->busy)
@@ -1082,16 +1089,12 @@ exec_slot *pvf__host_borrow_slot(struct pvfhost *h, job *j)
 
 void pvf__host_run_borrowed(struct pvfhost *h, exec_slot *s, job *j)
 {
-	uint32_t queued = 0;
-
 	run_job(h, s, j);
 	pthread_mutex_lock(&h->mu);
 	s->busy = false;
 	/* The slot's thread waits while the slot is borrowed: wake it if it has
 	 * work (jobs queued meanwhile, retries among them) or must stop. */
-	for (int p = 0; p < PVF_EXEC_PRIOS; p++)
-		queued += h->nexecq[p];
-	if (queued || h->stopping)
+	if (execq_total(h) || h->stopping)
 		pthread_cond_broadcast(&h->exec_cv);
 	pthread_mutex_unlock(&h->mu);
 }
