@@ -436,37 +436,32 @@ static int read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline, bool f
 	size_t got = 0;
 
 	while (got < len) {
+		ssize_t n = -1;
 		if (deadline >= 0) {
 			/* What has arrived is taken without waiting (a reply is
-			 * usually all there when the caller's poll returns);
-			 * poll only when nothing has. Not a socket: poll. */
-			ssize_t n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
-			if (n > 0) {
-				got += (size_t)n;
-				continue;
+			 * usually all there when the caller's poll returns); poll
+			 * only when nothing has (or fd is not a socket). */
+			n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTSOCK)) {
+				struct pollfd pfd = { .fd = fd, .events = POLLIN };
+				int64_t left = deadline - now_ms();
+				int r;
+				if (left < 0)
+					left = 0;
+				r = poll(&pfd, 1, (int)(left > 1000000 ? 1000000 : left));
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r < 0)
+					return pvf_error_set(err, PVF_E_IO, "poll: %s", strerror(errno));
+				if (r == 0 && now_ms() >= deadline)
+					return pvf_error_set(err, PVF_E_TIMEOUT, "no reply within the time limit");
+				if (r == 0)
+					continue;
+				n = read(fd, buf + got, len - got);
 			}
-			if (n == 0)
-				return pvf_error_set(err, PVF_E_IO, first && got == 0 ? "closed" : "connection closed mid-frame");
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTSOCK)
-				return pvf_error_set(err, PVF_E_IO, "receiving: %s", strerror(errno));
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			int64_t left = deadline - now_ms();
-			int r;
-			if (left < 0)
-				left = 0;
-			r = poll(&pfd, 1, (int)(left > 1000000 ? 1000000 : left));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				return pvf_error_set(err, PVF_E_IO, "poll: %s", strerror(errno));
-			if (r == 0 && now_ms() >= deadline)
-				return pvf_error_set(err, PVF_E_TIMEOUT, "no reply within the time limit");
-			if (r == 0)
-				continue;
+		} else {
+			n = read(fd, buf + got, len - got);
 		}
-		ssize_t n = read(fd, buf + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -99,9 +99,10 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	/* Ahead of the request, in this order: the CPU monitor's timer (armed
 	 * when the request says the limit); the allow list, under which
 	 * everything after runs (the job filter was left out at the fork:
-	 * one seccomp program per job, 0.1-0.2 ms each here as the kernel
-	 * JIT-compiles it); then the instance, so that the request path only
-	 * passes the input and calls. */
+	 * one seccomp program per job; an install costs ~0.1 ms here, as the
+	 * kernel runs a new filter once per syscall number); then the
+	 * instance, so that the request path only passes the input and
+	 * calls. */
 	pvf_error_clear(&lock_err);
 	if (pvf__job_limits_prepare(&lock_err) < 0)
 		locked = -1;
