@@ -359,8 +359,9 @@ out:
 }
 
 /* In an execute job: the job filter was left to pvf_sandbox_lock_execute_job
- * (the allow list replaces it). */
-static bool g_job_filter_deferred;
+ * (the allow list replaces it); g_job_lean: the job has only its own user
+ * and PID namespaces (the allow list makes the others moot). */
+static bool g_job_filter_deferred, g_job_lean;
 
 pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		pvf_error *err)
@@ -368,7 +369,10 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 	bool ns = false;
 	int e = 0;
 	char detail[128];
-	pid_t pid = pvf__sandbox_clone_job(&ns, &e);
+	/* The allow list will go on where the worker's own filter did. */
+	bool allow_list = o && o->mode == PVF_SANDBOX_EXECUTE && r && r->f[PVF_SBF_SECCOMP].applied &&
+			  pvf__seccomp_compiled(PVF__SECCOMP_EXECUTE_ALLOW);
+	pid_t pid = pvf__sandbox_clone_job(allow_list, &ns, &e);
 	if (pid < 0) {
 		pid = fork();
 		if (pid < 0)
@@ -376,8 +380,9 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 	}
 	if (pid > 0) {
 		if (ns)
-			pvf__sandbox_note(r, PVF_SBF_JOB_NS, true, true,
-					"user/pid/net/ipc/uts/cgroup/mnt");
+			pvf__sandbox_note(r, PVF_SBF_JOB_NS, true, true, "%s",
+					allow_list ? "user/pid (allow list: ipc/uts/cgroup/mnt of the worker)"
+						   : "user/pid/ipc/uts/cgroup/mnt");
 		else
 			pvf__sandbox_note(r, PVF_SBF_JOB_NS, false, false,
 					"clone: %s; plain fork", strerror(e));
@@ -389,10 +394,11 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		return pvf_error_set(err, PVF_E_IO, "sandbox: pdeathsig: %s", strerror(errno));
 	if (pvf__sandbox_drop_caps(&e) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: job caps: %s", strerror(e));
-	if (o && o->mode == PVF_SANDBOX_EXECUTE && pvf__seccomp_compiled(PVF__SECCOMP_EXECUTE_ALLOW)) {
+	if (allow_list) {
 		/* The allow list comes before any untrusted code runs, and it
 		 * refuses every clone: one filter to install instead of two. */
 		g_job_filter_deferred = true;
+		g_job_lean = ns;
 		return 0;
 	}
 	if (pvf__sandbox_seccomp(PVF__SECCOMP_JOB, detail, sizeof detail) < 0 && o && o->secure)
@@ -418,4 +424,9 @@ int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err)
 	g_job_filter_deferred = false;
 	pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, true, true, "%s", detail);
 	return 0;
+}
+
+bool pvf_sandbox_job_needs_allow_list(void)
+{
+	return g_job_lean;
 }

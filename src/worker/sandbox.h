@@ -93,7 +93,7 @@ typedef enum pvf_sandbox_feature_id {
 	PVF_SBF_LANDLOCK_NET,     /* TCP bind/connect denied (ABI >= 4) */
 	PVF_SBF_LANDLOCK_SCOPE,   /* abstract unix + signal scoping (ABI >= 6) */
 	PVF_SBF_SECCOMP,          /* deny list */
-	PVF_SBF_JOB_NS,           /* per-job user/pid/net/ipc/uts/cgroup/mnt ns */
+	PVF_SBF_JOB_NS,           /* per-job user/pid(/ipc/uts/cgroup/mnt) ns */
 	PVF_SBF_SECCOMP_ALLOWLIST,/* execute-job allow list */
 	PVF_SBF__COUNT
 } pvf_sandbox_feature_id;
@@ -151,6 +151,12 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
  * and -1 is returned. */
 int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err);
 
+/* In a job: true when its fork counted on the allow list (the job got only
+ * its own user and PID namespaces, the allow list making the others moot).
+ * Such a job must not run untrusted code without the allow list, whatever
+ * the secure setting. */
+bool pvf_sandbox_job_needs_allow_list(void);
+
 /* ---- internal (sandbox_*.c), not for callers ------------------------- */
 
 void pvf__sandbox_note(pvf_sandbox_report *r, pvf_sandbox_feature_id id,
@@ -165,7 +171,8 @@ int pvf__sandbox_build_root(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		pvf_error *err);
 int pvf__sandbox_pivot(pvf_sandbox_report *r, pvf_error *err);
 int pvf__sandbox_drop_caps(int *err_no);
-pid_t pvf__sandbox_clone_job(bool *got_ns, int *err_no);
+/* lean: user and PID namespaces only (an execute job under the allow list). */
+pid_t pvf__sandbox_clone_job(bool lean, bool *got_ns, int *err_no);
 int pvf__sandbox_probe_userns(char *detail, size_t cap);
 int pvf__sandbox_probe_pivot(char *detail, size_t cap);
 int pvf__sandbox_probe_jobns(char *detail, size_t cap);

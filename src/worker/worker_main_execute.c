@@ -111,7 +111,8 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 		 * or the host requires it. */
 		if (pvf_sandbox_lock_execute_job(NULL, &lock_err) == 0)
 			locked = 1;
-		else if (w->sb.secure || (w->hello.security_required & PVF_SECURITY_EXECUTE_ALLOWLIST))
+		else if (w->sb.secure || (w->hello.security_required & PVF_SECURITY_EXECUTE_ALLOWLIST) ||
+			 pvf_sandbox_job_needs_allow_list())
 			locked = -1;
 	}
 	memset(&rq, 0, sizeof(rq));

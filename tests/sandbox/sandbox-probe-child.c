@@ -621,6 +621,47 @@ static void checks_execute_job(void)
 	check("call-under-allowlist", WIFEXITED(st) && WEXITSTATUS(st) == 0, msg);
 }
 
+/* Which namespaces a job has of its own: user and PID always (PID 1 of its
+ * own); IPC, UTS, cgroup and mount too, except in an execute job that runs
+ * under the allow list, which shares the worker's. */
+static const char *const ns_names[] = { "user", "pid", "ipc", "uts", "cgroup", "mnt" };
+#define NNS (sizeof ns_names / sizeof ns_names[0])
+static char g_worker_ns[NNS][64];
+
+static void read_ns(char out[NNS][64])
+{
+	for (size_t i = 0; i < NNS; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/ns/%s", ns_names[i]);
+		ssize_t k = readlink(path, out[i], 63);
+		out[i][k > 0 ? k : 0] = '\0';
+	}
+}
+
+static void check_job_namespaces(bool lean)
+{
+	char mine[NNS][64], msg[200];
+	size_t off = 0;
+	bool ok = true, seen = false;
+	read_ns(mine);
+	for (size_t i = 0; i < NNS; i++) {
+		if (!g_worker_ns[i][0] || !mine[i][0])
+			continue;       /* no /proc in this root */
+		seen = true;
+		bool own = strcmp(g_worker_ns[i], mine[i]) != 0;
+		bool want = i < 2 || !lean;
+		ok = ok && own == want;
+		off += (size_t)snprintf(msg + off, sizeof msg - off, "%s%s %s", off ? ", " : "",
+				ns_names[i], own ? "own" : "shared");
+		if (off >= sizeof msg)
+			break;
+	}
+	if (seen)
+		check("job-namespaces", ok, msg);
+	else
+		check("job-namespaces", true, "no /proc to compare with");
+}
+
 static int load_memfd(void)
 {
 	Dl_info info;
@@ -699,6 +740,7 @@ int main(int argc, char **argv)
 
 	run_all(false);
 
+	read_ns(g_worker_ns);
 	pid_t job = pvf_sandbox_fork_job(&o, &r, &err);
 	if (job < 0) {
 		printf("SANDBOX-ERROR fork job: %s\n", err.msg);
@@ -709,6 +751,9 @@ int main(int argc, char **argv)
 		char msg[64];
 		snprintf(msg, sizeof msg, "getpid() = %d", (int)getpid());
 		check("job-is-pid-1", getpid() == 1, msg);
+		if (getpid() == 1)
+			check_job_namespaces(g_mode == PVF_SANDBOX_EXECUTE &&
+					r.f[PVF_SBF_SECCOMP].applied);
 		if (g_mode == PVF_SANDBOX_PREPARE)
 			checks_prepare();
 		else
