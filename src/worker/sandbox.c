@@ -299,7 +299,7 @@ int pvf_sandbox_apply_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 	}
 
 	/* 10 caps */
-	if (pvf__sandbox_drop_caps(&e) < 0) {
+	if (pvf__sandbox_drop_caps(true, &e) < 0) {
 		pvf_error_set(err, PVF_E_IO, "sandbox: drop capabilities: %s", strerror(e));
 		goto out;
 	}
@@ -392,7 +392,10 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 	 * exits" is "worker exits"). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: pdeathsig: %s", strerror(errno));
-	if (pvf__sandbox_drop_caps(&e) < 0)
+	/* A lean job keeps its (own namespace's) bounding set: it only bounds
+	 * what an execve could grant, and the allow list kills any execve
+	 * (without the list, such a job runs nothing untrusted). */
+	if (pvf__sandbox_drop_caps(!(allow_list && ns), &e) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: job caps: %s", strerror(e));
 	if (allow_list) {
 		/* The allow list comes before any untrusted code runs, and it

@@ -170,7 +170,10 @@ int pvf__sandbox_enter_userns(uid_t in_uid, gid_t in_gid, int *err_no);
 int pvf__sandbox_build_root(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		pvf_error *err);
 int pvf__sandbox_pivot(pvf_sandbox_report *r, pvf_error *err);
-int pvf__sandbox_drop_caps(int *err_no);
+/* bounding_set: also empty the bounding set (what an execve could grant),
+ * one prctl per capability; a job whose allow list kills every execve
+ * leaves it. */
+int pvf__sandbox_drop_caps(bool bounding_set, int *err_no);
 /* lean: user and PID namespaces only (an execute job under the allow list). */
 pid_t pvf__sandbox_clone_job(bool lean, bool *got_ns, int *err_no);
 int pvf__sandbox_probe_userns(char *detail, size_t cap);

@@ -307,13 +307,14 @@ int pvf__sandbox_pivot(pvf_sandbox_report *r, pvf_error *err)
 	return 0;
 }
 
-int pvf__sandbox_drop_caps(int *err_no)
+int pvf__sandbox_drop_caps(bool bounding_set, int *err_no)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
-	/* Needs CAP_SETPCAP: fails harmlessly (EPERM) where we have none. */
-	for (int cap = 0; cap < 64; cap++)
+	/* Needs CAP_SETPCAP: fails harmlessly (EPERM) where we have none. One
+	 * prctl, hence one new set of credentials, per capability. */
+	for (int cap = 0; bounding_set && cap < 64; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
 			break;
 	(void)prctl(PR_SET_SECUREBITS,

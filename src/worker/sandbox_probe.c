@@ -95,7 +95,7 @@ static int probe_drop_root(char *d, size_t cap)
 static int probe_caps(char *d, size_t cap)
 {
 	int e = 0;
-	if (pvf__sandbox_drop_caps(&e) < 0) {
+	if (pvf__sandbox_drop_caps(true, &e) < 0) {
 		snprintf(d, cap, "capset: %s", strerror(e));
 		return -1;
 	}

@@ -34,6 +34,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/io_uring.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -42,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -662,6 +664,29 @@ static void check_job_namespaces(bool lean)
 		check("job-namespaces", true, "no /proc to compare with");
 }
 
+/* A job holds no capability; a job that may execve (prepare: the compiler)
+ * has an empty bounding set as well. */
+static void check_job_caps(bool may_exec)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	char msg[128];
+	memset(data, 0xff, sizeof data);
+	bool none = syscall(SYS_capget, &hdr, data) == 0;
+	for (int i = 0; none && i < _LINUX_CAPABILITY_U32S_3; i++)
+		none = !data[i].effective && !data[i].permitted && !data[i].inheritable;
+	int bset = 0;
+	for (int cap = 0; cap < 64; cap++) {
+		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+		if (in < 0)
+			break;
+		bset += in;
+	}
+	snprintf(msg, sizeof msg, "effective/permitted/inheritable %s, %d in the bounding set",
+			none ? "empty" : "NOT empty", bset);
+	check("job-capabilities", none && !(may_exec && bset), msg);
+}
+
 static int load_memfd(void)
 {
 	Dl_info info;
@@ -751,6 +776,7 @@ int main(int argc, char **argv)
 		char msg[64];
 		snprintf(msg, sizeof msg, "getpid() = %d", (int)getpid());
 		check("job-is-pid-1", getpid() == 1, msg);
+		check_job_caps(g_mode == PVF_SANDBOX_PREPARE);
 		if (getpid() == 1)
 			check_job_namespaces(g_mode == PVF_SANDBOX_EXECUTE &&
 					r.f[PVF_SBF_SECCOMP].applied);

@@ -298,9 +298,9 @@ static void check_output(const char *out, const char *mode, bool no_pivot)
 	print_message("[ sandbox  ] %s%s: %d attempts blocked\n", mode,
 			no_pivot ? " (landlock only)" : "", blocked);
 
-	const char *checks_prep[] = { "job-is-pid-1", "write-own-dir", "compile", "wasm2c-runs",
+	const char *checks_prep[] = { "job-is-pid-1", "job-capabilities", "write-own-dir", "compile", "wasm2c-runs",
 		"job-exit", NULL };
-	const char *checks_exec[] = { "job-is-pid-1", "job-namespaces", "dlopen-memfd",
+	const char *checks_exec[] = { "job-is-pid-1", "job-namespaces", "job-capabilities", "dlopen-memfd",
 		"call-under-allowlist", "job-exit", NULL };
 	const char *const *checks = exec ? checks_exec : checks_prep;
 	for (size_t i = 0; checks[i]; i++) {
