@@ -121,10 +121,10 @@ static scmp_filter_ctx build(pvf__seccomp_profile p, size_t *count, size_t *skip
 		snprintf(detail, cap, "seccomp_init failed");
 		return NULL;
 	}
-	/* A binary tree of syscall numbers instead of a list: the kernel runs
-	 * a new filter once per syscall number when it is installed (to cache
-	 * which ones are always allowed), so the install costs in proportion
-	 * to the path through it. The allow list: 147 -> 85 us per install on
+	/* A binary tree of syscall numbers instead of a list: on install the
+	 * kernel converts and JIT-compiles a new filter and then runs it once
+	 * per syscall number (to cache which ones are always allowed), so the
+	 * install costs in proportion to the program and the path through it. The allow list: 147 -> 85 us per install on
 	 * this machine. Older libseccomp without the attribute: a list. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	switch (p) {

@@ -99,8 +99,8 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	/* Ahead of the request, in this order: the CPU monitor's timer (armed
 	 * when the request says the limit); the allow list, under which
 	 * everything after runs (the job filter was left out at the fork:
-	 * one seccomp program per job; an install costs ~0.1 ms here, as the
-	 * kernel runs a new filter once per syscall number); then the
+	 * one seccomp program per job; an install costs ~0.1 ms here: the
+	 * kernel compiles the filter and runs it once per syscall number); then the
 	 * instance, so that the request path only passes the input and
 	 * calls. */
 	pvf_error_clear(&lock_err);
