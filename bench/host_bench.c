@@ -11,7 +11,8 @@
  *               on a node that is not saturated: the next job is forked
  *               and instantiated before the request comes;
  *   daemon      the same through `pvfhost serve` and the client library
- *               (--connect SOCKET; the script starts the daemon);
+ *               (--connect SOCKET; the script starts the daemon), back
+ *               to back and 2 ms apart (daemon-paced);
  *
  * then validations per second with 1 and 2 execute workers (asynchronous
  * submissions, all in flight). Prints one line per measurement in the form
@@ -161,7 +162,8 @@ static int host_latency(const char *cache, int n, unsigned gap_us)
 	return 0;
 }
 
-static int daemon_latency(const char *sock, int n)
+/* Back to back (gap_us 0), or gap_us apart. */
+static int daemon_latency(const char *sock, int n, unsigned gap_us)
 {
 	pvf_client *c;
 	pvf_error err;
@@ -178,6 +180,10 @@ static int daemon_latency(const char *sock, int n)
 	rq.params_len = g_params_len;
 	uint64_t *t = calloc((size_t)n + 20, sizeof(*t));
 	for (int i = 0; i < n + 20; i++) {
+		if (gap_us) {
+			struct timespec gap = { 0, (long)gap_us * 1000 };
+			nanosleep(&gap, NULL);
+		}
 		uint64_t t0 = now_ns();
 		if (pvf_client_validate(c, &rq, &res, &err) < 0 || res.status != 0) {
 			fprintf(stderr, "daemon: %s\n", res.status ? res.err.msg : err.msg);
@@ -186,7 +192,7 @@ static int daemon_latency(const char *sock, int n)
 		t[i] = now_ns() - t0;
 		pvf_client_result_free(&res);
 	}
-	report("daemon", t + 20, n);
+	report(gap_us ? "daemon-paced" : "daemon", t + 20, n);
 	free(t);
 	pvf_client_close(c);
 	return 0;
@@ -271,7 +277,7 @@ int main(int argc, char **argv)
 	}
 	if (in_process(argv[3], n) < 0 || host_latency(argv[3], n, 0) < 0 || host_latency(argv[3], n / 2, 2000) < 0)
 		return 1;
-	if (sock && daemon_latency(sock, n) < 0)
+	if (sock && (daemon_latency(sock, n, 0) < 0 || daemon_latency(sock, n / 2, 2000) < 0))
 		return 1;
 	if (throughput(argv[3], 1, n * 2) < 0 || throughput(argv[3], 2, n * 2) < 0)
 		return 1;
