@@ -4,7 +4,9 @@
  * pre-check threads, and the SIGTERM/SIGINT shutdown.
  *
  * Threads. The loop thread owns every connection and request list. Host
- * completion callbacks and pre-check threads touch only their own request
+ * completion callbacks (on the host's completion thread, or on the execute
+ * slot thread that ran an answered validation: pvf__host_callbacks_inline)
+ * and pre-check threads touch only their own request
  * (encode its response into req->frame), then append it to the done list
  * under `mu` and write the eventfd; the loop delivers it to its connection,
  * or drops it if the connection has gone (req->c == NULL).
@@ -32,6 +34,7 @@
 #include "common/log.h"
 #include "daemon/dproto.h"
 #include "daemon/metrics_http.h"
+#include "host/host_hooks.h"
 
 #define LOG "daemon"
 #define IN_CHUNK (64u << 10)
@@ -1152,6 +1155,10 @@ int pvf_daemon_run(const pvf_daemon_opts *o, pvf_error *err)
 			      "cannot start the host: %s", he.msg);
 		goto out;
 	}
+	/* on_validate_done only encodes and queues (complete()): quick and
+	 * thread-safe, so an answered validation's callback runs on the slot
+	 * thread that ran it, one hand-over less. */
+	pvf__host_callbacks_inline(s->host);
 	if (o->metrics_addr && pvf_metrics_http_start(o->metrics_addr, render_metrics, s, &s->http, err) < 0) {
 		pvf_error_prefix(err, "--metrics %s", o->metrics_addr);
 		goto out;

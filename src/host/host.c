@@ -16,6 +16,7 @@
  * fairness window, then prefers a job for the artifact its worker already
  * holds, so workers are reused instead of reloaded.
  */
+#include "host/host_hooks.h"
 #include "host/host_internal.h"
 
 #include <errno.h>
@@ -244,6 +245,12 @@ void pvf__host_finish(struct pvfhost *h, job *j, const pvf_error *err, const uin
 		/* Nothing for the completer to do: wake the caller from here. */
 		j->sync_done = true;
 		pthread_cond_broadcast(j->sync_cv);
+		pvf__host_update_gauges(h);
+		return;
+	}
+	if (j->cb_here) {
+		/* The finishing thread runs the callback once it has let go
+		 * of the lock (exec_run). */
 		pvf__host_update_gauges(h);
 		return;
 	}
@@ -878,6 +885,7 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	pvf_worker_reply rep;
 	pvf_error err;
 	pvf_store_key key = j->a->key;
+	job *deliver = NULL;      /* its callback runs here (inline callbacks) */
 	int rc;
 
 	memset(&rep, 0, sizeof(rep));
@@ -958,7 +966,10 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	if (rc == 0) {
 		pvf_metric_observe(h->m.exec_secs, (double)rep.host_wall_us / 1e6);
 		j->res.fast_tier = fast;
+		j->cb_here = h->inline_callbacks && j->done && !j->sync;
 		pvf__host_finish(h, j, NULL, rep.output, rep.output_len);
+		if (j->cb_here)
+			deliver = j;
 	} else if (fast && !j->cancelled && !h->stopping &&
 		   (rep.outcome == PVF_WORKER_TIMEOUT || err.code == PVF_E_TIMEOUT || is_artifact_error(err.code))) {
 		/* A time-out on the slower tier is no verdict; nor is a bad
@@ -1041,6 +1052,19 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	}
 	pthread_mutex_unlock(&h->mu);
 	pvf_worker_reply_free(&rep);
+	if (deliver) {
+		deliver->done(deliver->ctx, &deliver->res);
+		pthread_mutex_lock(&h->mu);
+		pvf__job_free(deliver);
+		pthread_mutex_unlock(&h->mu);
+	}
+}
+
+void pvf__host_callbacks_inline(pvfhost *h)
+{
+	pthread_mutex_lock(&h->mu);
+	h->inline_callbacks = true;
+	pthread_mutex_unlock(&h->mu);
 }
 
 /* Lock held: jobs in the execute queues, eligible or not. */

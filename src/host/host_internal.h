@@ -122,6 +122,7 @@ typedef struct job {
 	pid_t worker_pid;         /* running: the worker's process group */
 	pvfhost_done_fn done;
 	void *ctx;
+	bool cb_here;             /* the thread that finishes it runs `done` (see pvf__host_callbacks_inline) */
 	pvfhost_result res;
 	uint8_t *out;
 	/* Blocking callers wait on this. */
@@ -176,6 +177,7 @@ struct pvfhost {
 	pthread_cond_t done_cv;   /* the completer waits here */
 	bool stopping;
 	bool completer_stop;      /* set once no more completions can come */
+	bool inline_callbacks;    /* pvf__host_callbacks_inline */
 
 	art *arts;
 	prep *prepq;              /* pending preparations (not running) */

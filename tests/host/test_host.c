@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "pvfhost.h"
+#include "host/host_hooks.h"
 
 static char g_root[256];
 static uint8_t *g_spin, *g_triv, *g_bad;
@@ -262,6 +263,7 @@ typedef struct done_log {
 	uint32_t attempts[256];
 	uint8_t out[256][12];
 	size_t out_len[256];
+	pthread_t thread[256];
 } done_log;
 
 static void on_done(void *ctx, const pvfhost_result *r)
@@ -274,6 +276,7 @@ static void on_done(void *ctx, const pvfhost_result *r)
 	l->code[i] = r->err.code;
 	l->attempts[i] = r->attempts;
 	l->out_len[i] = r->output_len;
+	l->thread[i] = pthread_self();
 	if (r->status == 0 && r->output_len <= 12)
 		memcpy(l->out[i], r->output, r->output_len);
 	pthread_cond_broadcast(&l->cv);
@@ -472,6 +475,55 @@ static void test_jobs_overlap(void **state)
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(l.status[i], 0);
 	pvfhost_free(h);
+}
+
+/* Where callbacks run: all on the completion thread by default; with
+ * pvf__host_callbacks_inline (the daemon), an answered validation's on the
+ * execute slot thread that ran it, while other completions (here a
+ * preparation failure) stay on the completion thread. */
+static void test_inline_callbacks(void **state)
+{
+	(void)state;
+	for (int inl = 0; inl < 2; inl++) {
+		char cache[300];
+		done_log l;
+		pvfhost_error err;
+		uint64_t id = 0;
+		pvfhost_validate_req bad;
+
+		new_cache(cache, sizeof(cache));
+		pvfhost *h = host_new(cache, 1);
+		if (inl)
+			pvf__host_callbacks_inline(h);
+		log_init(&l);
+		memset(&bad, 0, sizeof(bad));
+		bad.code = g_bad;
+		bad.code_len = g_bad_len;
+		if (pvfhost_validate_async(h, &bad, on_done, &l, &id, &err) < 0)
+			fail_msg("validate_async: %s", err.msg);
+		wait_done(&l, 1, 60);
+		assert_int_equal(l.status[0], -1);
+		uint64_t ids[3];
+		for (uint32_t k = 0; k < 3; k++)
+			ids[k] = submit_spin(h, &l, 10 + k, PVFHOST_PRIO_BACKING, 0, NULL);
+		wait_done(&l, 4, 60);
+		for (uint32_t k = 0; k < 3; k++) {
+			uint8_t want[12];
+			int i = index_of(&l, ids[k]);
+			assert_true(i >= 1);
+			assert_int_equal(l.status[i], 0);
+			spin_expected(want, 10 + k);
+			assert_int_equal(l.out_len[i], 12);
+			assert_memory_equal(l.out[i], want, 12);
+			/* One slot: every answer on the same thread; the
+			 * completion thread's only when not inline. */
+			assert_int_equal(pthread_equal(l.thread[i], l.thread[0]) != 0, !inl);
+			assert_true(pthread_equal(l.thread[i], l.thread[1]));
+		}
+		pvfhost_free(h);
+		/* Each callback ran once. */
+		assert_int_equal(l.n, 4);
+	}
 }
 
 typedef struct blocking_call {
@@ -1268,6 +1320,7 @@ int main(void)
 		cmocka_unit_test(test_deleted_and_corrupted_artifact),
 		cmocka_unit_test(test_param_changes),
 		cmocka_unit_test(test_jobs_overlap),
+		cmocka_unit_test(test_inline_callbacks),
 		cmocka_unit_test(test_blocking_caller_gives_slot_back),
 		cmocka_unit_test(test_worker_dead_before_request),
 		cmocka_unit_test(test_workers_die_under_queue),
