@@ -1,18 +1,26 @@
 /*
  * code_ids.c — the code-hash memo (see code_ids.h): a few recent blobs
- * with their BLAKE2b-256, least recently used evicted first.
+ * with their BLAKE2b-256, least recently used evicted first; each blob a
+ * reference-counted copy that jobs may share.
  */
 #include "host/code_ids.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-typedef struct entry {
-	uint8_t *code;            /* NULL: free */
+struct pvf_code_ref {
+	atomic_uint refs;
 	size_t len;
+	uint8_t bytes[];
+};
+
+typedef struct entry {
+	pvf_code_ref *ref;        /* the memo's reference; NULL: free */
 	uint8_t hash[32];
 	uint64_t used;            /* tick of the last hit or insertion */
 } entry;
@@ -24,6 +32,41 @@ struct pvf_code_ids {
 	size_t max_bytes, bytes;
 	uint64_t tick;
 };
+
+static pvf_code_ref *ref_new(const uint8_t *code, size_t len)
+{
+	pvf_code_ref *r = malloc(sizeof(*r) + (len ? len : 1));
+
+	if (!r)
+		return NULL;
+	atomic_init(&r->refs, 1);
+	r->len = len;
+	if (len)
+		memcpy(r->bytes, code, len);
+	return r;
+}
+
+static pvf_code_ref *ref_take(pvf_code_ref *r)
+{
+	atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	return r;
+}
+
+const uint8_t *pvf_code_ref_bytes(const pvf_code_ref *r)
+{
+	return r->bytes;
+}
+
+size_t pvf_code_ref_len(const pvf_code_ref *r)
+{
+	return r->len;
+}
+
+void pvf_code_ref_drop(pvf_code_ref *r)
+{
+	if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+		free(r);
+}
 
 pvf_code_ids *pvf_code_ids_new(uint32_t max_entries, size_t max_bytes)
 {
@@ -47,7 +90,7 @@ void pvf_code_ids_free(pvf_code_ids *c)
 	if (!c)
 		return;
 	for (uint32_t i = 0; i < c->n; i++)
-		free(c->e[i].code);
+		pvf_code_ref_drop(c->e[i].ref);
 	free(c->e);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -55,10 +98,9 @@ void pvf_code_ids_free(pvf_code_ids *c)
 
 static void drop(pvf_code_ids *c, entry *e)
 {
-	c->bytes -= e->len;
-	free(e->code);
-	e->code = NULL;
-	e->len = 0;
+	c->bytes -= e->ref->len;
+	pvf_code_ref_drop(e->ref);
+	e->ref = NULL;
 }
 
 /* Lock held: a free entry, after evicting the least recently used ones
@@ -69,7 +111,7 @@ static entry *make_room(pvf_code_ids *c, size_t len)
 		entry *free_e = NULL, *lru = NULL;
 		for (uint32_t i = 0; i < c->n; i++) {
 			entry *e = &c->e[i];
-			if (!e->code)
+			if (!e->ref)
 				free_e = free_e ? free_e : e;
 			else if (!lru || e->used < lru->used)
 				lru = e;
@@ -82,47 +124,65 @@ static entry *make_room(pvf_code_ids *c, size_t len)
 	}
 }
 
-int pvf_code_ids_hash(pvf_code_ids *c, const uint8_t *code, size_t len, uint8_t out[32])
+/* Lock held: the entry holding exactly these bytes, or NULL. */
+static entry *find(pvf_code_ids *c, const uint8_t *code, size_t len)
 {
-	pthread_mutex_lock(&c->mu);
 	for (uint32_t i = 0; i < c->n; i++) {
 		entry *e = &c->e[i];
-		if (e->code && e->len == len && memcmp(e->code, code, len) == 0) {
-			memcpy(out, e->hash, 32);
-			e->used = ++c->tick;
-			pthread_mutex_unlock(&c->mu);
-			return 1;
-		}
+		if (e->ref && e->ref->len == len && memcmp(e->ref->bytes, code, len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+int pvf_code_ids_share(pvf_code_ids *c, const uint8_t *code, size_t len, uint8_t out[32], pvf_code_ref **ref)
+{
+	pthread_mutex_lock(&c->mu);
+	entry *e = find(c, code, len);
+	if (e) {
+		memcpy(out, e->hash, 32);
+		e->used = ++c->tick;
+		if (ref)
+			*ref = ref_take(e->ref);
+		pthread_mutex_unlock(&c->mu);
+		return 1;
 	}
 	pthread_mutex_unlock(&c->mu);
 
 	crypto_generichash(out, 32, code, len, NULL, 0);
-	if (len == 0 || len > c->max_bytes)
-		return 0;
-	uint8_t *copy = malloc(len);
+	bool fits = len > 0 && len <= c->max_bytes;
+	pvf_code_ref *copy = (fits || ref) ? ref_new(code, len) : NULL;
+	if (ref)
+		*ref = copy;
 	if (!copy)
-		return 0;   /* not remembered: still a correct hash */
-	memcpy(copy, code, len);
+		return ref ? -1 : 0;   /* the hash is right; nothing remembered */
+	if (!fits)
+		return 0;              /* the caller's alone */
 
 	pthread_mutex_lock(&c->mu);
-	for (uint32_t i = 0; i < c->n; i++)
-		if (c->e[i].code && c->e[i].len == len && memcmp(c->e[i].code, code, len) == 0) {
-			/* Another thread remembered it meanwhile. */
-			pthread_mutex_unlock(&c->mu);
-			free(copy);
-			return 0;
-		}
-	entry *e = make_room(c, len);
-	if (!e) {
+	if (find(c, code, len)) {
+		/* Another thread remembered it meanwhile. */
 		pthread_mutex_unlock(&c->mu);
-		free(copy);
+		if (!ref)
+			pvf_code_ref_drop(copy);
 		return 0;
 	}
-	e->code = copy;
-	e->len = len;
+	e = make_room(c, len);
+	if (!e) {
+		pthread_mutex_unlock(&c->mu);
+		if (!ref)
+			pvf_code_ref_drop(copy);
+		return 0;
+	}
+	e->ref = ref ? ref_take(copy) : copy;
 	memcpy(e->hash, out, 32);
 	e->used = ++c->tick;
 	c->bytes += len;
 	pthread_mutex_unlock(&c->mu);
 	return 0;
+}
+
+int pvf_code_ids_hash(pvf_code_ids *c, const uint8_t *code, size_t len, uint8_t out[32])
+{
+	return pvf_code_ids_share(c, code, len, out, NULL);
 }

@@ -62,7 +62,7 @@ void pvf__job_free(job *j)
 {
 	if (!j)
 		return;
-	free(j->code);
+	pvf_code_ref_drop(j->code_ref);
 	free(j->params);
 	free(j->out);
 	free(j);

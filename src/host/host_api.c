@@ -462,15 +462,13 @@ static job *job_new(const pvfhost_validate_req *req, pvfhost_error *err)
 		free(j);
 		return NULL;
 	}
-	j->code = malloc(req->code_len ? req->code_len : 1);
+	/* The code: a reference taken in submit(). */
 	j->params = malloc(req->params_len ? req->params_len : 1);
-	if (!j->code || !j->params) {
+	if (!j->params) {
 		pvf__job_free(j);
 		fail(err, PVF_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	memcpy(j->code, req->code, req->code_len);
-	j->code_len = req->code_len;
 	if (req->params_len)
 		memcpy(j->params, req->params, req->params_len);
 	j->params_len = req->params_len;
@@ -483,12 +481,19 @@ static job *job_new(const pvfhost_validate_req *req, pvfhost_error *err)
 	return j;
 }
 
-static int submit(pvfhost *h, job *j, uint64_t *job_id, pvfhost_error *err)
+static int submit(pvfhost *h, job *j, const pvfhost_validate_req *req, uint64_t *job_id, pvfhost_error *err)
 {
 	exec_slot *s = NULL;
 	uint8_t code_hash[32];
 
-	pvf_code_ids_hash(h->code_ids, j->code, j->code_len, code_hash);
+	/* The job keeps the code (it may have to be prepared later) as a
+	 * reference to the memo's copy: no copy per validation. */
+	if (pvf_code_ids_share(h->code_ids, req->code, req->code_len, code_hash, &j->code_ref) < 0) {
+		pvf__job_free(j);
+		return fail(err, PVF_E_NOMEM, "out of memory");
+	}
+	j->code = pvf_code_ref_bytes(j->code_ref);
+	j->code_len = pvf_code_ref_len(j->code_ref);
 	pthread_mutex_lock(&h->mu);
 	if (h->stopping) {
 		pthread_mutex_unlock(&h->mu);
@@ -536,7 +541,7 @@ int pvfhost_validate_async(pvfhost *h, const pvfhost_validate_req *req, pvfhost_
 		return -1;
 	j->done = done;
 	j->ctx = ctx;
-	return submit(h, j, job_id, err);
+	return submit(h, j, req, job_id, err);
 }
 
 int pvfhost_cancel(pvfhost *h, uint64_t job_id)
@@ -587,7 +592,7 @@ int pvfhost_validate(pvfhost *h, const pvfhost_validate_req *req, uint8_t **outp
 	j->sync = true;
 	j->sync_cv = &cv;
 	j->direct = true;
-	if (submit(h, j, NULL, err) < 0) {
+	if (submit(h, j, req, NULL, err) < 0) {
 		pthread_cond_destroy(&cv);
 		return -1;
 	}

@@ -102,7 +102,8 @@ typedef struct job {
 	uint64_t id;
 	job_state state;
 	art *a;
-	uint8_t *code;
+	const uint8_t *code;      /* the bytes of code_ref */
+	pvf_code_ref *code_ref;   /* shared with the code-hash memo when it holds them */
 	size_t code_len;
 	uint8_t *params;
 	size_t params_len;

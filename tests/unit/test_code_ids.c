@@ -1,8 +1,9 @@
 /*
  * test_code_ids.c — the code-hash memo: the hash is BLAKE2b-256 of the
  * bytes (checked against libsodium), remembered only for identical bytes,
- * evicted least recently used first, within its entry and byte limits, and
- * safe to use from several threads.
+ * evicted least recently used first, within its entry and byte limits;
+ * shared copies that outlive their eviction; safe to use from several
+ * threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,6 +102,50 @@ static void test_byte_limit(void **state)
 	pvf_code_ids_free(c);
 }
 
+/* Shared copies: a remembered blob is handed out as the memo's own copy
+ * (the same object each time), which outlives its eviction; a blob the memo
+ * cannot hold gets a copy of its own. */
+static void test_shared_copies(void **state)
+{
+	uint8_t a[800], b[800], big[3000], h1[32], h2[32], want[32];
+	pvf_code_ref *r1 = NULL, *r2 = NULL, *r3 = NULL, *rb1 = NULL, *rb2 = NULL;
+	(void)state;
+
+	blob(a, sizeof(a), 40);
+	blob(b, sizeof(b), 41);
+	blob(big, sizeof(big), 42);
+	pvf_code_ids *c = pvf_code_ids_new(1, 1000);
+	assert_non_null(c);
+	assert_int_equal(pvf_code_ids_share(c, a, sizeof(a), h1, &r1), 0);
+	assert_int_equal(pvf_code_ids_share(c, a, sizeof(a), h2, &r2), 1);
+	crypto_generichash(want, 32, a, sizeof(a), NULL, 0);
+	assert_memory_equal(h1, want, 32);
+	assert_memory_equal(h2, want, 32);
+	assert_ptr_equal(r1, r2);
+	assert_int_equal(pvf_code_ref_len(r1), sizeof(a));
+	assert_memory_equal(pvf_code_ref_bytes(r1), a, sizeof(a));
+	/* b evicts a (one entry): a's copy lives on in its references. */
+	assert_int_equal(pvf_code_ids_share(c, b, sizeof(b), h1, &r3), 0);
+	assert_memory_equal(pvf_code_ref_bytes(r1), a, sizeof(a));
+	pvf_code_ref_drop(r1);
+	assert_memory_equal(pvf_code_ref_bytes(r2), a, sizeof(a));
+	pvf_code_ref_drop(r2);
+	/* Too big to remember: a new copy each time, still the right hash. */
+	assert_int_equal(pvf_code_ids_share(c, big, sizeof(big), h1, &rb1), 0);
+	assert_int_equal(pvf_code_ids_share(c, big, sizeof(big), h2, &rb2), 0);
+	crypto_generichash(want, 32, big, sizeof(big), NULL, 0);
+	assert_memory_equal(h2, want, 32);
+	assert_ptr_not_equal(rb1, rb2);
+	assert_memory_equal(pvf_code_ref_bytes(rb2), big, sizeof(big));
+	pvf_code_ref_drop(rb1);
+	pvf_code_ref_drop(rb2);
+	/* The memo goes before the last reference to what it held. */
+	pvf_code_ids_free(c);
+	assert_memory_equal(pvf_code_ref_bytes(r3), b, sizeof(b));
+	pvf_code_ref_drop(r3);
+	pvf_code_ref_drop(NULL);
+}
+
 typedef struct worker_arg {
 	pvf_code_ids *c;
 	uint8_t (*b)[5000];
@@ -115,7 +160,14 @@ static void *hammer(void *p)
 
 	for (int i = 0; i < 400; i++) {
 		int k = i % 6;
-		pvf_code_ids_hash(w->c, w->b[k], sizeof(w->b[k]), got);
+		pvf_code_ref *r = NULL;
+		if (i & 1)
+			pvf_code_ids_hash(w->c, w->b[k], sizeof(w->b[k]), got);
+		else if (pvf_code_ids_share(w->c, w->b[k], sizeof(w->b[k]), got, &r) < 0 ||
+			 pvf_code_ref_len(r) != sizeof(w->b[k]) ||
+			 memcmp(pvf_code_ref_bytes(r), w->b[k], sizeof(w->b[k])) != 0)
+			w->bad++;
+		pvf_code_ref_drop(r);
 		if (memcmp(got, w->want[k], 32) != 0)
 			w->bad++;
 	}
@@ -123,7 +175,7 @@ static void *hammer(void *p)
 }
 
 /* Six blobs through a four-entry memo from four threads: every answer is
- * the blob's own hash. */
+ * the blob's own hash, every shared copy the blob's bytes. */
 static void test_threads(void **state)
 {
 	static uint8_t b[6][5000];
@@ -159,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_identical_bytes_only),
 		cmocka_unit_test(test_least_recently_used_evicted),
 		cmocka_unit_test(test_byte_limit),
+		cmocka_unit_test(test_shared_copies),
 		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
