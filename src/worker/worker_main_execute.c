@@ -8,18 +8,22 @@
  *        failure: ERROR frame (artifact-* / runtime-construction), exit 1
  *     -> HELLO_ACK ok
  *     loop:
- *       idle:     prefork()  a job that creates its CPU monitor's timer,
- *                 installs the allow-list seccomp filter, instantiates the
- *                 artifact, and blocks reading its request pipe
- *       EXECUTE:  hand over  u32 length + the frame payload on that pipe
+ *       idle:     prefork()  jobs (two) that each create their CPU monitor's
+ *                 timer, install the allow-list seccomp filter, instantiate
+ *                 the artifact, and block reading their request pipe
+ *       EXECUTE:  hand over  u32 length + the frame payload on the pipe of
+ *                 the job that has waited longest
  *       job:      arm the limits (CPU monitor + RLIMIT_CPU)
  *                 -> call the export on that instance
  *                 -> EXECUTE_DONE frame on its result pipe -> _exit(0)
  *       worker:   read result to EOF, wait4, check/replace stats or classify
  *                 how the job died -> EXECUTE_DONE to the host -> prefork()
+ *                 its replacement
  *
- * The fork happens while the worker is idle, after the artifact is loaded,
- * so the request path is two pipe writes, the call, and a pipe read. Each
+ * The forks happen while the worker is idle, after the artifact is loaded,
+ * so the request path is two pipe writes, the call, and a pipe read; a
+ * second job in reserve serves a request that comes while the worker is
+ * still forking the replacement of the last one. Each
  * job starts from the same clean image; nothing a job does reaches the next.
  *
  * What the job sends is not trusted: it ran untrusted code. Its frame must
@@ -49,6 +53,12 @@ typedef struct job_slot {
 	int req_wr;    /* worker -> job: the request */
 	int res_rd;    /* job -> worker: the result */
 } job_slot;
+
+/* Jobs kept forked and instantiated ahead of requests. With two, a request
+ * that follows the last answer at once finds a ready job while the worker
+ * forks the replacement of the one just used (back to back 401-424 ->
+ * 316-337 us p50 here; docs/performance.md, execute path, step 22). */
+#define PREFORKED_JOBS 2
 
 /* The C math library artifacts may need (glibc's soname). */
 #define LIBM_SONAME "libm.so.6"
@@ -395,9 +405,12 @@ int main(int argc, char **argv)
 	pvf__worker w;
 	pvf_error err;
 	char path[PATH_MAX];
-	job_slot slot = { 0, -1, -1 };
+	job_slot slots[PREFORKED_JOBS];
+	int next = 0;   /* the slot whose job has waited longest */
 
 	pvf_error_clear(&err);
+	for (int k = 0; k < PREFORKED_JOBS; k++)
+		slots[k] = (job_slot){ 0, -1, -1 };
 	/* Artifacts compiled without optimisation call libm (fmod, ceil...);
 	 * load it now, while the system's library directories are visible:
 	 * the sandboxed root has none, and dlopen of the artifact then finds
@@ -420,10 +433,13 @@ int main(int argc, char **argv)
 	for (;;) {
 		uint8_t *p = NULL;
 		size_t n = 0;
-		if (!slot.pid && prefork(&w, &slot, &err) < 0)
-			pvf__worker_log(&w, "cannot fork a job ahead of time: %s", err.msg);
+		for (int k = 0; k < PREFORKED_JOBS; k++)
+			if (!slots[k].pid && prefork(&w, &slots[k], &err) < 0)
+				pvf__worker_log(&w, "cannot fork a job ahead of time: %s", err.msg);
 		if (pvf_proto_recv(w.sock, PVF_PROTO_MAX_FRAME, -1, &p, &n, &err) < 0) {
-			slot_close(&slot); /* the waiting job reads EOF and exits */
+			/* The waiting jobs read EOF and exit. */
+			for (int k = 0; k < PREFORKED_JOBS; k++)
+				slot_close(&slots[k]);
 			return strstr(err.msg, "closed") ? 0 : 1;
 		}
 		if (n < 1 || p[0] != PVF_MSG_EXECUTE) {
@@ -432,7 +448,10 @@ int main(int argc, char **argv)
 			free(p);
 			return 1;
 		}
-		int r = serve(&w, &slot, p, n);
+		/* serve() forks that slot's next job right after answering;
+		 * the next request goes to another, forked earlier. */
+		int r = serve(&w, &slots[next], p, n);
+		next = (next + 1) % PREFORKED_JOBS;
 		free(p);
 		if (r < 0)
 			return 1;
