@@ -10,9 +10,10 @@
  *     loop:
  *       idle:     prefork()  jobs (two) that each create their CPU monitor's
  *                 timer, install the allow-list seccomp filter, instantiate
- *                 the artifact, and block reading their request pipe
+ *                 the artifact, write JOB_READY on their result pipe and
+ *                 block reading their request pipe
  *       EXECUTE:  hand over  u32 length + the frame payload on the pipe of
- *                 the job that has waited longest
+ *                 the newest ready job (pick_slot)
  *       job:      arm the limits (CPU monitor + RLIMIT_CPU)
  *                 -> call the export on that instance
  *                 -> EXECUTE_DONE frame on its result pipe -> _exit(0)
@@ -33,7 +34,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,14 +54,22 @@
 typedef struct job_slot {
 	pid_t pid;     /* 0: none */
 	int req_wr;    /* worker -> job: the request */
-	int res_rd;    /* job -> worker: the result */
+	int res_rd;    /* job -> worker: JOB_READY, then the result */
+	bool ready;    /* JOB_READY read: the job waits for its request */
+	uint64_t seq;  /* fork order */
 } job_slot;
+
+/* The byte a job writes on its result pipe once it waits for its request
+ * (instance made, or its failure kept for the request). */
+#define JOB_READY 0x52
 
 /* Jobs kept forked and instantiated ahead of requests. With two, a request
  * that follows the last answer at once finds a ready job while the worker
- * forks the replacement of the one just used (back to back 401-424 ->
- * 316-337 us p50 here; docs/performance.md, execute path, step 22). */
+ * forks the replacement of the one just used (docs/performance.md, execute
+ * path, step 22). */
 #define PREFORKED_JOBS 2
+
+static uint64_t g_fork_seq;
 
 /* The C math library artifacts may need (glibc's soname). */
 #define LIBM_SONAME "libm.so.6"
@@ -134,6 +145,11 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	pvf_error_clear(&setup_err);
 	if (pvf_exec_instance_new(g_art, &rq, &ei, &setup_err) < 0)
 		ei = NULL;
+	{
+		uint8_t ready = JOB_READY;
+		if (pvf__write_all(res_wr, &ready, 1) < 0)
+			_exit(PVF__JOB_EXIT_SETUP);
+	}
 
 	if (pvf__read_all(req_rd, hdr, 4) < 0)
 		_exit(PVF__JOB_EXIT_OK);       /* the worker is going away */
@@ -232,7 +248,61 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 	s->pid = pid;
 	s->req_wr = req[1];
 	s->res_rd = res[0];
+	s->ready = false;
+	s->seq = ++g_fork_seq;
 	return 0;
+}
+
+/* Whether the slot's job waits for its request (reads JOB_READY when it has
+ * come): 1 ready, 0 not yet, -1 gone (EOF or a wrong byte). `wait`: block
+ * until it says. */
+static int slot_ready(job_slot *s, bool wait)
+{
+	uint8_t b;
+
+	if (s->ready)
+		return 1;
+	if (!wait) {
+		struct pollfd p = { .fd = s->res_rd, .events = POLLIN };
+		if (poll(&p, 1, 0) != 1)
+			return 0;
+	}
+	if (pvf__read_all(s->res_rd, &b, 1) < 0 || b != JOB_READY)
+		return -1;
+	s->ready = true;
+	return 1;
+}
+
+/* The job for the next request: the newest that is ready (the most recently
+ * forked is the one whose memory is warmest), else the oldest (it will be
+ * ready first). A job found gone is reaped and replaced. */
+static job_slot *pick_slot(pvf__worker *w, job_slot *slots)
+{
+	job_slot *newest_ready = NULL, *oldest = NULL;
+	pvf_error err;
+
+	for (int k = 0; k < PREFORKED_JOBS; k++) {
+		job_slot *s = &slots[k];
+		if (s->pid && slot_ready(s, false) < 0) {
+			pid_t pid = s->pid;
+			int st;
+			slot_close(s);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			pvf__worker_log(w, "job %ld ended before its request; forking another", (long)pid);
+		}
+		if (!s->pid && prefork(w, s, &err) < 0) {
+			pvf__worker_log(w, "cannot fork a job ahead of time: %s", err.msg);
+			continue;
+		}
+		if (s->ready && (!newest_ready || s->seq > newest_ready->seq))
+			newest_ready = s;
+		if (!oldest || s->seq < oldest->seq)
+			oldest = s;
+	}
+	if (newest_ready)
+		return newest_ready;
+	return oldest ? oldest : &slots[0];
 }
 
 /* Writes the 4-byte prefix and the payload, with as few calls as the pipe
@@ -337,12 +407,15 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 	close(s->req_wr);
 	s->req_wr = -1;
 	pid_t pid = s->pid;
+	/* A job picked before it was ready says so first. */
+	bool ready = slot_ready(s, true) == 1;
 	/* The answer goes to the host as soon as a complete, well-formed
 	 * result frame has arrived; the job is reaped after that (its exit
 	 * unmaps the memory reservation, which is slow). The statistics are
 	 * then the job's own account. Anything else is judged from how the job
 	 * ended, as below. */
-	if (read_frame(s->res_rd, &res, &rlen) == 0 && pvf_proto_decode_execute_done(res + 4, rlen - 4, &d, &err) == 0 &&
+	if (ready && read_frame(s->res_rd, &res, &rlen) == 0 &&
+	    pvf_proto_decode_execute_done(res + 4, rlen - 4, &d, &err) == 0 &&
 	    (d.result.ok || (d.result.code > PVF_OK && d.result.code < PVF_E__COUNT && d.result.code != PVF_E_TIMEOUT))) {
 		if (!d.result.ok) {
 			d.result.cls = (uint8_t)pvf_error_code_class((pvf_error_code)d.result.code);
@@ -406,11 +479,10 @@ int main(int argc, char **argv)
 	pvf_error err;
 	char path[PATH_MAX];
 	job_slot slots[PREFORKED_JOBS];
-	int next = 0;   /* the slot whose job has waited longest */
 
 	pvf_error_clear(&err);
 	for (int k = 0; k < PREFORKED_JOBS; k++)
-		slots[k] = (job_slot){ 0, -1, -1 };
+		slots[k] = (job_slot){ .pid = 0, .req_wr = -1, .res_rd = -1 };
 	/* Artifacts compiled without optimisation call libm (fmod, ceil...);
 	 * load it now, while the system's library directories are visible:
 	 * the sandboxed root has none, and dlopen of the artifact then finds
@@ -448,10 +520,8 @@ int main(int argc, char **argv)
 			free(p);
 			return 1;
 		}
-		/* serve() forks that slot's next job right after answering;
-		 * the next request goes to another, forked earlier. */
-		int r = serve(&w, &slots[next], p, n);
-		next = (next + 1) % PREFORKED_JOBS;
+		/* serve() forks that slot's next job right after answering. */
+		int r = serve(&w, pick_slot(&w, slots), p, n);
 		free(p);
 		if (r < 0)
 			return 1;
