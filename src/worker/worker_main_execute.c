@@ -254,18 +254,22 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 }
 
 /* Whether the slot's job waits for its request (reads JOB_READY when it has
- * come): 1 ready, 0 not yet, -1 gone (EOF or a wrong byte). `wait`: block
- * until it says. */
+ * come): 1 ready, 0 not yet, -1 gone (its end of the pipe closed, EOF, or
+ * another byte). `wait`: block until it says (the job has its request). */
 static int slot_ready(job_slot *s, bool wait)
 {
 	uint8_t b;
 
-	if (s->ready)
-		return 1;
 	if (!wait) {
+		/* A live job holds its end open: a hang-up means it is gone,
+		 * whether or not it said it was ready first. */
 		struct pollfd p = { .fd = s->res_rd, .events = POLLIN };
 		if (poll(&p, 1, 0) != 1)
-			return 0;
+			return s->ready ? 1 : 0;
+		if ((p.revents & (POLLHUP | POLLERR)) || s->ready)
+			return -1;
+	} else if (s->ready) {
+		return 1;
 	}
 	if (pvf__read_all(s->res_rd, &b, 1) < 0 || b != JOB_READY)
 		return -1;

@@ -239,26 +239,36 @@ static int pgid_left_after(pid_t pgid, int ms)
 	return n;
 }
 
-/* First child of `pid` (its job), 0 if none. */
-static pid_t child_of(pid_t pid)
+/* The children of `pid` (an execute worker's jobs: the running one and
+ * those forked ahead), up to `max`; returns how many. */
+static int children_of(pid_t pid, pid_t *out, int max)
 {
 	char path[96];
 	long c = 0;
+	int n = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
-	if (fscanf(f, "%ld", &c) != 1)
-		c = 0;
+	while (n < max && fscanf(f, "%ld", &c) == 1)
+		out[n++] = (pid_t)c;
 	fclose(f);
-	return (pid_t)c;
+	return n;
+}
+
+/* First child of `pid`, 0 if none. */
+static pid_t child_of(pid_t pid)
+{
+	pid_t c[1];
+	return children_of(pid, c, 1) == 1 ? c[0] : 0;
 }
 
 /* Forks a helper that, after `delay_ms`, sends `sig` to the worker itself
- * (job = false) or to the worker's job (job = true). Returns the helper's
- * pid; the victim's pid is written to *victim via a pipe read at the end. */
+ * (job = false) or to every job of the worker (job = true: the running one
+ * and those forked ahead). Returns the helper's pid; a victim's pid is
+ * written to *victim via a pipe read at the end. */
 static pid_t kill_later(pid_t worker, bool job, int sig, int delay_ms, int *rfd)
 {
 	int p[2];
@@ -268,9 +278,15 @@ static pid_t kill_later(pid_t worker, bool job, int sig, int delay_ms, int *rfd)
 	if (h == 0) {
 		close(p[0]);
 		usleep((useconds_t)delay_ms * 1000);
-		pid_t v = job ? child_of(worker) : worker;
-		if (v > 0)
+		pid_t v = worker, jobs[8];
+		if (job) {
+			int n = children_of(worker, jobs, 8);
+			v = n ? jobs[0] : 0;
+			for (int i = 0; i < n; i++)
+				kill(jobs[i], sig);
+		} else {
 			kill(v, sig);
+		}
 		(void)!write(p[1], &v, sizeof(v));
 		_exit(0);
 	}
@@ -478,6 +494,43 @@ static void test_sigkill_job(void **state)
 	/* the worker survived and still works */
 	assert_true(pvf_worker_alive(x));
 	assert_int_equal(threads_of(wpid), 1);
+	pvf_worker_free(x);
+}
+
+/* Jobs forked ahead that die while they wait cost the next request
+ * nothing: the worker finds them gone and forks others. */
+static void test_idle_jobs_killed(void **state)
+{
+	pvf_error err;
+	pvf_worker *x;
+	pvf_msg_execute m;
+	pvf_worker_reply rep;
+	pid_t jobs[8];
+	int n = 0;
+
+	(void)state;
+	x = spawn(PVF_WORKER_EXECUTE, g_triv_dir, g_triv_art, &err);
+	if (!x)
+		fail_msg("execute worker: %s", err.msg);
+	pid_t wpid = pvf_worker_pid(x);
+	exec_req(&m, 2000, "", 0);
+	assert_int_equal(pvf_worker_execute(x, &m, &rep, &err), 0);
+	pvf_worker_reply_free(&rep);
+	/* The job that answered is reaped after the next one is forked. */
+	usleep(100000);
+	n = children_of(wpid, jobs, 8);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(kill(jobs[i], SIGKILL), 0);
+		assert_true(wait_gone(jobs[i], 5000));
+	}
+	for (int r = 0; r < 3; r++) {
+		if (pvf_worker_execute(x, &m, &rep, &err) < 0)
+			fail_msg("request %d after the idle jobs died: %s", r, err.msg);
+		assert_int_equal(rep.outcome, PVF_WORKER_OK);
+		pvf_worker_reply_free(&rep);
+	}
+	assert_true(pvf_worker_alive(x));
 	pvf_worker_free(x);
 }
 
@@ -744,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_loop_times_out),
 		cmocka_unit_test(test_sigkill_worker),
 		cmocka_unit_test(test_sigkill_job),
+		cmocka_unit_test(test_idle_jobs_killed),
 		cmocka_unit_test(test_sigstop_prepare_worker),
 		cmocka_unit_test(test_prepare_out_of_memory),
 		cmocka_unit_test(test_recursion_depth_deterministic),
