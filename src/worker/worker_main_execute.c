@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,7 @@ static job_slot *pick_slot(pvf__worker *w, job_slot *slots)
 			pid_t pid = s->pid;
 			int st;
 			slot_close(s);
+			(void)kill(pid, SIGKILL);   /* gone, or wrote out of turn */
 			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;
 			pvf__worker_log(w, "job %ld ended before its request; forking another", (long)pid);
