@@ -250,7 +250,7 @@ void pvf__host_finish(struct pvfhost *h, job *j, const pvf_error *err, const uin
 	}
 	if (j->cb_here) {
 		/* The finishing thread runs the callback once it has let go
-		 * of the lock (exec_run). */
+		 * of the lock (run_job). */
 		pvf__host_update_gauges(h);
 		return;
 	}
