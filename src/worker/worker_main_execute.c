@@ -223,7 +223,7 @@ static void slot_close(job_slot *s)
 	s->pid = 0;
 }
 
-/* Forks the next job ahead of time. */
+/* Forks a job ahead of time into slot s. */
 static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 {
 	int req[2], res[2];
