@@ -18,7 +18,11 @@
  * submissions, all in flight). Prints one line per measurement in the form
  * `name key=value ...` for bench/host.sh to tabulate.
  *
- *   host_bench CODE PARAMS_HEX_FILE CACHE_DIR [--connect SOCKET] [-n N]
+ *   host_bench CODE PARAMS_HEX_FILE CACHE_DIR [--connect SOCKET] [-n N] [--export NAME]
+ *
+ * --export calls another export with the Substrate calling convention
+ * (e.g. Core_version of a runtime, with an empty input file) instead of
+ * validate_block, whose output is then not checked as a ValidationResult.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -66,6 +70,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 
 static uint8_t *g_code, *g_params;
 static size_t g_code_len, g_params_len;
+static const char *g_export;   /* NULL: validate_block */
 
 static int in_process(const char *cache, int n)
 {
@@ -90,7 +95,8 @@ static int in_process(const char *cache, int n)
 		pvf_exec_result res = { 0 };
 		rq.input = g_params;
 		rq.input_len = g_params_len;
-		rq.check_validation_result = true;
+		rq.export_name = g_export;
+		rq.check_validation_result = !g_export;
 		uint64_t t0 = now_ns();
 		if (pvf_exec_call(a, &rq, &res, &err) < 0) {
 			fprintf(stderr, "in-process: %s\n", err.msg);
@@ -115,6 +121,10 @@ static pvfhost *host_new(const char *cache, uint32_t workers)
 	pvfhost_config_default(&c);
 	c.cache_dir = cache;
 	c.execute_workers = workers;
+	/* Measured on the optimised artifact, as in-process, never on the
+	 * pre-check tier's while the optimised one is prepared. */
+	c.no_fast_execution = true;
+	c.no_fast_unchecked = true;
 	c.no_sandbox = getenv("PVFHOST_TEST_NO_SANDBOX") != NULL;
 	if (pvfhost_new(&c, &h, &err) < 0) {
 		fprintf(stderr, "pvfhost_new: %s\n", err.msg);
@@ -129,7 +139,7 @@ static int host_latency(const char *cache, int n, unsigned gap_us)
 	pvfhost *h = host_new(cache, 1);
 	pvfhost_error err;
 	pvfhost_validate_req rq = { .code = g_code, .code_len = g_code_len, .params = g_params,
-				    .params_len = g_params_len };
+				    .params_len = g_params_len, .export_name = g_export };
 	uint8_t *out;
 	size_t len;
 
@@ -178,6 +188,7 @@ static int daemon_latency(const char *sock, int n, unsigned gap_us)
 	rq.code_len = g_code_len;
 	rq.params = g_params;
 	rq.params_len = g_params_len;
+	rq.export_name = g_export;
 	uint64_t *t = calloc((size_t)n + 20, sizeof(*t));
 	for (int i = 0; i < n + 20; i++) {
 		if (gap_us) {
@@ -219,7 +230,7 @@ static int throughput(const char *cache, uint32_t workers, int n)
 	pvfhost *h = host_new(cache, workers);
 	pvfhost_error err;
 	pvfhost_validate_req rq = { .code = g_code, .code_len = g_code_len, .params = g_params,
-				    .params_len = g_params_len };
+				    .params_len = g_params_len, .export_name = g_export };
 	counter c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
 	uint8_t *out;
 	size_t len;
@@ -254,7 +265,7 @@ int main(int argc, char **argv)
 	size_t hex_len;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: host_bench CODE PARAMS_HEX_FILE CACHE_DIR [--connect SOCKET] [-n N]\n");
+		fprintf(stderr, "usage: host_bench CODE PARAMS_HEX_FILE CACHE_DIR [--connect SOCKET] [-n N] [--export NAME]\n");
 		return 2;
 	}
 	for (int i = 4; i < argc; i++) {
@@ -262,6 +273,8 @@ int main(int argc, char **argv)
 			sock = argv[++i];
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			n = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--export") && i + 1 < argc)
+			g_export = argv[++i];
 	}
 	g_code = slurp(argv[1], &g_code_len);
 	char *hex = (char *)slurp(argv[2], &hex_len);
