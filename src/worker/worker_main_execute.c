@@ -254,41 +254,42 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 	return 0;
 }
 
-/* Whether the slot's job waits for its request (reads JOB_READY when it has
- * come): 1 ready, 0 not yet, -1 gone (its end of the pipe closed, EOF, or
- * another byte). `wait`: block until it says (the job has its request). */
-static int slot_ready(job_slot *s, bool wait)
+/* Reads the slot's JOB_READY byte, waiting for it: 0, or -1 (the job is
+ * gone, or wrote something else). */
+static int slot_wait_ready(job_slot *s)
 {
 	uint8_t b;
 
-	if (!wait) {
-		/* A live job holds its end open: a hang-up means it is gone,
-		 * whether or not it said it was ready first. */
-		struct pollfd p = { .fd = s->res_rd, .events = POLLIN };
-		if (poll(&p, 1, 0) != 1)
-			return s->ready ? 1 : 0;
-		if ((p.revents & (POLLHUP | POLLERR)) || s->ready)
-			return -1;
-	} else if (s->ready) {
-		return 1;
-	}
+	if (s->ready)
+		return 0;
 	if (pvf__read_all(s->res_rd, &b, 1) < 0 || b != JOB_READY)
 		return -1;
 	s->ready = true;
-	return 1;
+	return 0;
 }
 
 /* The job for the next request: the newest that is ready (the most recently
  * forked is the one whose memory is warmest), else the oldest (it will be
- * ready first). A job found gone is reaped and replaced. */
+ * ready first). One poll looks at every waiting job: JOB_READY to read, or
+ * a hang-up (a live job holds its end open, so the job is gone whether or
+ * not it said it was ready). A job found gone, or writing out of turn, is
+ * killed, reaped and replaced. */
 static job_slot *pick_slot(pvf__worker *w, job_slot *slots)
 {
+	struct pollfd pfd[PREFORKED_JOBS];
 	job_slot *newest_ready = NULL, *oldest = NULL;
 	pvf_error err;
 
+	for (int k = 0; k < PREFORKED_JOBS; k++)
+		pfd[k] = (struct pollfd){ .fd = slots[k].pid ? slots[k].res_rd : -1, .events = POLLIN };
+	if (poll(pfd, PREFORKED_JOBS, 0) < 0)
+		for (int k = 0; k < PREFORKED_JOBS; k++)
+			pfd[k].revents = 0;
 	for (int k = 0; k < PREFORKED_JOBS; k++) {
 		job_slot *s = &slots[k];
-		if (s->pid && slot_ready(s, false) < 0) {
+		short ev = pfd[k].revents;
+		bool gone = (ev & (POLLHUP | POLLERR)) || ((ev & POLLIN) && (s->ready || slot_wait_ready(s) < 0));
+		if (s->pid && gone) {
 			pid_t pid = s->pid;
 			int st;
 			slot_close(s);
@@ -414,7 +415,7 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 	s->req_wr = -1;
 	pid_t pid = s->pid;
 	/* A job picked before it was ready says so first. */
-	bool ready = slot_ready(s, true) == 1;
+	bool ready = slot_wait_ready(s) == 0;
 	/* The answer goes to the host as soon as a complete, well-formed
 	 * result frame has arrived; the job is reaped after that (its exit
 	 * unmaps the memory reservation, which is slow). The statistics are
