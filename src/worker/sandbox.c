@@ -379,13 +379,23 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 			return pvf_error_set(err, PVF_E_IO, "sandbox: fork job: %s", strerror(errno));
 	}
 	if (pid > 0) {
-		if (ns)
-			pvf__sandbox_note(r, PVF_SBF_JOB_NS, true, true, "%s",
-					allow_list ? "user/pid (allow list: ipc/uts/cgroup/mnt of the worker)"
-						   : "user/pid/ipc/uts/cgroup/mnt");
-		else
-			pvf__sandbox_note(r, PVF_SBF_JOB_NS, false, false,
-					"clone: %s; plain fork", strerror(e));
+		/* Noted when it changes, not per job: the report's pages are
+		 * shared with the job just forked, and writing them costs a
+		 * page copy each time. */
+		static const pvf_sandbox_report *noted_r;
+		static int noted = -1;
+		int now = ns ? 1 + allow_list : 0;
+		if (r != noted_r || now != noted) {
+			if (ns)
+				pvf__sandbox_note(r, PVF_SBF_JOB_NS, true, true, "%s",
+						allow_list ? "user/pid (allow list: ipc/uts/cgroup/mnt of the worker)"
+							   : "user/pid/ipc/uts/cgroup/mnt");
+			else
+				pvf__sandbox_note(r, PVF_SBF_JOB_NS, false, false,
+						"clone: %s; plain fork", strerror(e));
+			noted_r = r;
+			noted = now;
+		}
 		return pid;
 	}
 	/* Child: die with the worker (it is single-threaded, so "parent thread
