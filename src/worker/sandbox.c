@@ -359,8 +359,8 @@ out:
 }
 
 /* In an execute job: the job filter was left to pvf_sandbox_lock_execute_job
- * (the allow list replaces it); g_job_lean: the job has only its own user
- * and PID namespaces (the allow list makes the others moot). */
+ * (the allow list replaces it); g_job_lean: the job is a plain fork in the
+ * worker's namespaces (the allow list makes its own moot, sandbox_ns.c). */
 static bool g_job_filter_deferred, g_job_lean;
 
 pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
@@ -384,12 +384,14 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		 * page copy each time. */
 		static const pvf_sandbox_report *noted_r;
 		static int noted = -1;
-		int now = ns ? 1 + allow_list : 0;
+		int now = allow_list ? 2 : ns;
 		if (r != noted_r || now != noted) {
-			if (ns)
+			if (allow_list)
+				pvf__sandbox_note(r, PVF_SBF_JOB_NS, true, false, "%s",
+						"not needed: the allow list refuses every syscall naming another process");
+			else if (ns)
 				pvf__sandbox_note(r, PVF_SBF_JOB_NS, true, true, "%s",
-						allow_list ? "user/pid (allow list: ipc/uts/cgroup/mnt of the worker)"
-							   : "user/pid/ipc/uts/cgroup/mnt");
+						"user/pid/ipc/uts/cgroup/mnt");
 			else
 				pvf__sandbox_note(r, PVF_SBF_JOB_NS, false, false,
 						"clone: %s; plain fork", strerror(e));
@@ -402,16 +404,16 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 	 * exits" is "worker exits"). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: pdeathsig: %s", strerror(errno));
-	/* A lean job keeps its (own namespace's) bounding set: it only bounds
-	 * what an execve could grant, and the allow list kills any execve
-	 * (without the list, such a job runs nothing untrusted). */
-	if (pvf__sandbox_drop_caps(!(allow_list && ns), &e) < 0)
+	/* A lean job keeps the bounding set: it only bounds what an execve
+	 * could grant, and the allow list kills any execve (without the list,
+	 * such a job runs nothing untrusted). */
+	if (pvf__sandbox_drop_caps(!allow_list, &e) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: job caps: %s", strerror(e));
 	if (allow_list) {
 		/* The allow list comes before any untrusted code runs, and it
 		 * refuses every clone: one filter to install instead of two. */
 		g_job_filter_deferred = true;
-		g_job_lean = ns;
+		g_job_lean = true;
 		return 0;
 	}
 	if (pvf__sandbox_seccomp(PVF__SECCOMP_JOB, detail, sizeof detail) < 0 && o && o->secure)

@@ -174,7 +174,8 @@ int pvf__sandbox_pivot(pvf_sandbox_report *r, pvf_error *err);
  * one prctl per capability; a job whose allow list kills every execve
  * leaves it. */
 int pvf__sandbox_drop_caps(bool bounding_set, int *err_no);
-/* lean: user and PID namespaces only (an execute job under the allow list). */
+/* lean: no namespace of its own, a plain fork (an execute job that will run
+ * under the allow list); *got_ns: the job has its own namespaces. */
 pid_t pvf__sandbox_clone_job(bool lean, bool *got_ns, int *err_no);
 int pvf__sandbox_probe_userns(char *detail, size_t cap);
 int pvf__sandbox_probe_pivot(char *detail, size_t cap);

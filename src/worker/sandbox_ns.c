@@ -38,14 +38,15 @@
  * own PID namespace (everything it forks dies with it, and it can name no
  * process outside), and has no way back.
  *
- * A lean job (an execute job that will run under the allow list) gets only
- * NEWUSER|NEWPID: the allow list refuses every syscall through which the
- * IPC, UTS, cgroup or mount namespace could be used or changed (no SysV or
- * POSIX IPC, no open, no mount, no sethostname), and in the worker's mount
- * and UTS namespaces the job holds no capability anyway. Those four cost
- * about as much again as user+PID (see docs/performance.md). A lean job
- * whose allow list fails to install runs no untrusted code
- * (pvf_sandbox_job_needs_allow_list).
+ * A lean job (an execute job that will run under the allow list) is a
+ * plain fork, in the worker's namespaces: the allow list refuses every
+ * system call through which another namespace's objects or another process
+ * could be named, used or changed (no kill or tgkill, prlimit64 on itself
+ * only, no ptrace, no SysV or POSIX IPC, no open, no mount, no
+ * sethostname), and the job holds no capability. Its own user and PID
+ * namespaces cost about 10 % of the execute worker's throughput (the other
+ * four as much again; docs/performance.md). A lean job whose allow list
+ * fails to install runs no untrusted code (pvf_sandbox_job_needs_allow_list).
  * Fallback: plain fork() when the kernel refuses.
  *
  * Nothing here logs; every failure is returned (errno or pvf_error).
@@ -79,8 +80,7 @@
  * without NEWNET 141 us, plain fork 75 us). The worker entered an empty
  * network namespace of its own at start-up, once; its jobs share that one,
  * which has no interface but a down loopback and no abstract sockets bound. */
-#define JOB_NS_LEAN (CLONE_NEWUSER | CLONE_NEWPID)
-#define JOB_NS_REST (CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWNS)
+#define JOB_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWNS)
 
 static int write_file(const char *path, const char *text)
 {
@@ -348,11 +348,10 @@ int pvf__sandbox_drop_caps(bool bounding_set, int *err_no)
 
 pid_t pvf__sandbox_clone_job(bool lean, bool *got_ns, int *err_no)
 {
-	unsigned long flags = JOB_NS_LEAN | (lean ? 0 : JOB_NS_REST);
 	/* A NULL stack makes clone() behave like fork(). */
-	long pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0UL);
+	long pid = syscall(SYS_clone, (lean ? 0 : JOB_NS) | SIGCHLD, NULL, NULL, NULL, 0UL);
 	if (pid >= 0) {
-		*got_ns = true;
+		*got_ns = !lean;
 		return (pid_t)pid;
 	}
 	*err_no = errno;

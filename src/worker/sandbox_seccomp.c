@@ -14,9 +14,13 @@
  *                   that once, to create the job; the job never does).
  *   EXECUTE_ALLOW   on top of both, in an execute job just before untrusted
  *                   code runs: default kill; allow only memory management,
- *                   signals (own process), time, read/write/close on
- *                   descriptors already open, and exit. No open, no exec, no
- *                   fork, no new descriptors of any kind.
+ *                   signal handlers and masks, time, read/write/close on
+ *                   descriptors already open, its own resource limits, and
+ *                   exit. No open, no exec, no fork, no new descriptors of
+ *                   any kind, and no system call that names another process
+ *                   (no kill or tgkill; prlimit64 only with pid 0, itself):
+ *                   such a job needs no PID or user namespace of its own
+ *                   (sandbox_ns.c).
  *
  * Kill, not EPERM: a sandboxed process that tries one of these is either
  * compromised or broken; SIGSYS (reported as "job died by signal") is the
@@ -76,10 +80,10 @@ static const char *const execute_allow_list[] = {
 	"fstat", "newfstatat",
 	"mmap", "munmap", "mprotect", "mremap", "madvise", "brk",
 	"rt_sigreturn", "rt_sigaction", "rt_sigprocmask", "sigaltstack",
-	"getpid", "gettid", "tgkill",
+	"getpid", "gettid",
 	"futex", "sched_yield", "restart_syscall",
 	"clock_gettime", "clock_getres", "gettimeofday", "nanosleep", "clock_nanosleep",
-	"getrusage", "prlimit64", "getrandom",
+	"getrusage", "getrandom",
 	/* the job's own CPU monitor is re-armed and disarmed (job_limits.c) */
 	"timer_settime", "timer_gettime", "timer_delete",
 	"exit", "exit_group",
@@ -144,6 +148,11 @@ static scmp_filter_ctx build(pvf__seccomp_profile p, size_t *count, size_t *skip
 	case PVF__SECCOMP_EXECUTE_ALLOW:
 		*count = sizeof execute_allow_list / sizeof execute_allow_list[0];
 		rc = add_names(ctx, SCMP_ACT_ALLOW, execute_allow_list, *count, skipped);
+		/* setrlimit/getrlimit on itself (pid 0); any other pid kills. */
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+					SCMP_A0(SCMP_CMP_EQ, 0));
+		(*count)++;
 		break;
 	default:
 		rc = -EINVAL;

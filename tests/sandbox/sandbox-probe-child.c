@@ -411,6 +411,19 @@ static void at_fork_once(result *res)
 	res_errno(res, p, "fork");
 }
 
+/* A lean execute job shares the worker's PID namespace: the allow list
+ * must refuse every syscall that names another process. */
+static void at_tgkill_parent(result *res)
+{
+	res_errno(res, syscall(SYS_tgkill, g_host_pid, g_host_pid, 0), "tgkill(parent, 0)");
+}
+
+static void at_prlimit_parent(result *res)
+{
+	struct rlimit old;
+	res_errno(res, syscall(SYS_prlimit64, g_host_pid, RLIMIT_NOFILE, NULL, &old), "prlimit64(parent)");
+}
+
 static void at_memfd(result *res)
 {
 	res_errno(res, syscall(SYS_memfd_create, "x", 0U), "memfd_create");
@@ -467,6 +480,8 @@ static const struct attempt {
 	{ "userfaultfd", at_userfaultfd, KILL_ONLY },
 	{ "open-by-handle-at", at_open_by_handle, KILL_ONLY },
 	{ "open-file", at_open_any, LOCKED_ONLY | KILL_ONLY },
+	{ "tgkill-parent", at_tgkill_parent, LOCKED_ONLY | KILL_ONLY },
+	{ "prlimit-parent", at_prlimit_parent, LOCKED_ONLY | KILL_ONLY },
 	{ "fork", at_fork_once, LOCKED_ONLY | KILL_ONLY },
 	{ "memfd-create", at_memfd, LOCKED_ONLY | KILL_ONLY },
 };
@@ -623,9 +638,9 @@ static void checks_execute_job(void)
 	check("call-under-allowlist", WIFEXITED(st) && WEXITSTATUS(st) == 0, msg);
 }
 
-/* Which namespaces a job has of its own: user and PID always (PID 1 of its
- * own); IPC, UTS, cgroup and mount too, except in an execute job that runs
- * under the allow list, which shares the worker's. */
+/* Which namespaces a job has of its own: all six (user, PID: PID 1 of its
+ * own, IPC, UTS, cgroup, mount), except an execute job that runs under the
+ * allow list, which has none and shares the worker's. */
 static const char *const ns_names[] = { "user", "pid", "ipc", "uts", "cgroup", "mnt" };
 #define NNS (sizeof ns_names / sizeof ns_names[0])
 static char g_worker_ns[NNS][64];
@@ -651,7 +666,7 @@ static void check_job_namespaces(bool lean)
 			continue;       /* no /proc in this root */
 		seen = true;
 		bool own = strcmp(g_worker_ns[i], mine[i]) != 0;
-		bool want = i < 2 || !lean;
+		bool want = !lean;
 		ok = ok && own == want;
 		off += (size_t)snprintf(msg + off, sizeof msg - off, "%s%s %s", off ? ", " : "",
 				ns_names[i], own ? "own" : "shared");
@@ -774,12 +789,15 @@ int main(int argc, char **argv)
 	if (job == 0) {
 		g_ctx = "job";
 		char msg[64];
+		bool lean = pvf_sandbox_job_needs_allow_list();
 		snprintf(msg, sizeof msg, "getpid() = %d", (int)getpid());
-		check("job-is-pid-1", getpid() == 1, msg);
+		if (!lean)
+			check("job-is-pid-1", getpid() == 1, msg);
+		check("job-lean", lean == (g_mode == PVF_SANDBOX_EXECUTE && r.f[PVF_SBF_SECCOMP].applied),
+				lean ? "plain fork, allow list to come" : "own namespaces");
 		check_job_caps(g_mode == PVF_SANDBOX_PREPARE);
-		if (getpid() == 1)
-			check_job_namespaces(g_mode == PVF_SANDBOX_EXECUTE &&
-					r.f[PVF_SBF_SECCOMP].applied);
+		if (lean || getpid() == 1)
+			check_job_namespaces(lean);
 		if (g_mode == PVF_SANDBOX_PREPARE)
 			checks_prepare();
 		else
