@@ -151,8 +151,8 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
  * and -1 is returned. */
 int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err);
 
-/* In a job: true when its fork counted on the allow list (the job got only
- * its own user and PID namespaces, the allow list making the others moot).
+/* In a job: true when its fork counted on the allow list (the job is a plain
+ * fork in the worker's namespaces, the allow list making its own moot).
  * Such a job must not run untrusted code without the allow list, whatever
  * the secure setting. */
 bool pvf_sandbox_job_needs_allow_list(void);
