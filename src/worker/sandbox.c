@@ -121,12 +121,6 @@ static void report_init(pvf_sandbox_report *r)
 	}
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	return (x > y) - (x < y);
-}
-
 static int close_range_compat(unsigned first, unsigned last)
 {
 	if (first > last)
@@ -143,26 +137,40 @@ static int close_range_compat(unsigned first, unsigned last)
 	return 0;
 }
 
-/* Step 2: close every descriptor > 2 that is not in o->keep_fds. */
-static int close_other_fds(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
-		pvf_error *err)
+int pvf_sandbox_close_fds_except(const int *keep_in, size_t n)
 {
 	int keep[PVF_SANDBOX_MAX_KEEP_FDS];
-	size_t n = o->nkeep_fds;
-	memcpy(keep, o->keep_fds, n * sizeof keep[0]);
-	qsort(keep, n, sizeof keep[0], cmp_int);
 	unsigned next = FIRST_NON_STDIO_FD;
+
+	if (n > PVF_SANDBOX_MAX_KEEP_FDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Insertion sort: a handful of descriptors, and no libc call (a job
+	 * runs this right after its fork). */
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		for (; j > 0 && keep[j - 1] > keep_in[i]; j--)
+			keep[j] = keep[j - 1];
+		keep[j] = keep_in[i];
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (keep[i] < FIRST_NON_STDIO_FD || (unsigned)keep[i] < next)
 			continue;
 		if (close_range_compat(next, (unsigned)keep[i] - 1) < 0)
-			return pvf_error_set(err, PVF_E_IO, "sandbox: close_range: %s",
-					strerror(errno));
+			return -1;
 		next = (unsigned)keep[i] + 1;
 	}
-	if (close_range_compat(next, ~0U) < 0)
+	return close_range_compat(next, ~0U);
+}
+
+/* Step 2: close every descriptor > 2 that is not in o->keep_fds. */
+static int close_other_fds(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
+		pvf_error *err)
+{
+	if (pvf_sandbox_close_fds_except(o->keep_fds, o->nkeep_fds) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: close_range: %s", strerror(errno));
-	pvf__sandbox_note(r, PVF_SBF_CLOSE_FDS, true, true, "kept 0-2 + %zu", n);
+	pvf__sandbox_note(r, PVF_SBF_CLOSE_FDS, true, true, "kept 0-2 + %zu", o->nkeep_fds);
 	return 0;
 }
 
@@ -406,8 +414,9 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		return pvf_error_set(err, PVF_E_IO, "sandbox: pdeathsig: %s", strerror(errno));
 	/* A lean job keeps the bounding set: it only bounds what an execve
 	 * could grant, and the allow list kills any execve (without the list,
-	 * such a job runs nothing untrusted). */
-	if (pvf__sandbox_drop_caps(!allow_list, &e) < 0)
+	 * such a job runs nothing untrusted). In the worker's namespaces it has
+	 * the worker's capabilities, none once step 10 applied. */
+	if (!(allow_list && r->f[PVF_SBF_CAPS].applied) && pvf__sandbox_drop_caps(!allow_list, &e) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: job caps: %s", strerror(e));
 	if (allow_list) {
 		/* The allow list comes before any untrusted code runs, and it

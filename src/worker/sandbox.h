@@ -139,10 +139,16 @@ int pvf_sandbox_apply_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
  * pvf_sandbox_lock_execute_job, which it must call before untrusted code
  * runs: one filter install per job instead of two);
  * returns -1 with `err` set on failure (in the child: the child must _exit).
- * The child is PID 1 of its namespace: when it exits, the kernel kills every
- * process it left behind. `r` (may be NULL) receives the job-ns row. */
+ * A job with namespaces is PID 1 of its own: when it exits, the kernel kills
+ * every process it left behind; an execute job counting on the allow list
+ * is a plain fork that can fork nothing. `r` (may be NULL) receives the
+ * job-ns row. */
 pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 		pvf_error *err);
+
+/* Closes every descriptor above 2 but the n in `keep` (n at most
+ * PVF_SANDBOX_MAX_KEEP_FDS), a close_range per gap; 0, or -1 with errno. */
+int pvf_sandbox_close_fds_except(const int *keep, size_t n);
 
 /* In an execute job, after the artifact is loaded and just before untrusted
  * code runs: replaces the deny list with an allow list of what running an

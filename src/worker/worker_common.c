@@ -296,25 +296,6 @@ int pvf__worker_map_path(const pvf__worker *w, const char *host_path, char *out,
 	return 0;
 }
 
-static int close_others(const int *keep, size_t nkeep)
-{
-	/* Small: a job keeps at most a few descriptors. Close 3.. but the kept. */
-	int maxfd = 3;
-	for (size_t i = 0; i < nkeep; i++)
-		if (keep[i] >= maxfd)
-			maxfd = keep[i] + 1;
-	for (int fd = 3; fd < maxfd; fd++) {
-		bool k = false;
-		for (size_t i = 0; i < nkeep; i++)
-			k |= keep[i] == fd;
-		if (!k)
-			close(fd);
-	}
-	if (syscall(SYS_close_range, (unsigned)maxfd, ~0u, 0u) < 0 && errno != ENOSYS)
-		return -1;
-	return 0;
-}
-
 pid_t pvf__worker_fork_job(pvf__worker *w, const int *keep, size_t nkeep, pvf_error *err)
 {
 	pid_t pid;
@@ -342,7 +323,7 @@ pid_t pvf__worker_fork_job(pvf__worker *w, const int *keep, size_t nkeep, pvf_er
 	}
 	/* Job: default signal dispositions, no host socket. */
 	signal(SIGPIPE, SIG_DFL);
-	if (close_others(keep, nkeep) < 0)
+	if (pvf_sandbox_close_fds_except(keep, nkeep) < 0)
 		return pvf_error_set(err, PVF_E_IO, "job: close_range: %s", strerror(errno));
 	return 0;
 }
