@@ -78,7 +78,8 @@ int cmd_security(int argc, char **argv)
 		pvf_sandbox_print_table(1, f, n);
 		if (started)
 			printf("a prepare worker started%s and applied the features marked applied\n"
-			       "(job-namespaces apply to each job, seccomp-allowlist to each execute job, not the worker)\n",
+			       "(job-namespaces apply to each job that runs without the allow list, the allow list to each\n"
+			       "execute job, not to the worker)\n",
 			       secure ? " in secure mode" : "");
 		else
 			printf("a prepare worker could not start%s: %s\n", secure ? " in secure mode" : "", werr.msg);
