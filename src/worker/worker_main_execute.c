@@ -144,7 +144,10 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	rq.max_pages = w->hello.max_memory_pages;
 	rq.log_sink = job_log;
 	pvf_error_clear(&setup_err);
-	if (pvf_exec_instance_new(g_art, &rq, &ei, &setup_err) < 0)
+	/* Instantiation runs the module's code (segment initialisers, and a
+	 * start function where the rules were left off): not without the
+	 * allow list where it is required. */
+	if (locked >= 0 && pvf_exec_instance_new(g_art, &rq, &ei, &setup_err) < 0)
 		ei = NULL;
 	{
 		uint8_t ready = JOB_READY;
