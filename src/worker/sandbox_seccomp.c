@@ -149,9 +149,10 @@ static scmp_filter_ctx build(pvf__seccomp_profile p, size_t *count, size_t *skip
 		*count = sizeof execute_allow_list / sizeof execute_allow_list[0];
 		rc = add_names(ctx, SCMP_ACT_ALLOW, execute_allow_list, *count, skipped);
 		/* setrlimit/getrlimit on itself (pid 0); any other pid kills. */
-		if (rc == 0)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
-					SCMP_A0(SCMP_CMP_EQ, 0));
+		if (rc == 0) {
+			const struct scmp_arg_cmp self = { .arg = 0, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0 };
+			rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, &self);
+		}
 		(*count)++;
 		break;
 	default:
