@@ -186,6 +186,18 @@ typedef struct compiled {
 } compiled;
 static compiled g_compiled[3];
 
+/* The description into the caller's buffer, without printf. */
+static void copy_desc(const compiled *c, char *detail, size_t cap)
+{
+	size_t n = strlen(c->desc);
+
+	if (!cap)
+		return;
+	n = n < cap - 1 ? n : cap - 1;
+	memcpy(detail, c->desc, n);
+	detail[n] = '\0';
+}
+
 int pvf__seccomp_precompile(pvf__seccomp_profile p, char *detail, size_t cap)
 {
 	compiled *c = &g_compiled[p];
@@ -229,7 +241,7 @@ int pvf__seccomp_precompile(pvf__seccomp_profile p, char *detail, size_t cap)
 	c->count = count;
 	c->skipped = skipped;
 	describe(p, count, skipped, c->desc, sizeof c->desc);
-	describe(p, count, skipped, detail, cap);
+	copy_desc(c, detail, cap);
 	return 0;
 }
 
@@ -251,12 +263,7 @@ int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap)
 			snprintf(detail, cap, "seccomp: %s", strerror(errno));
 			return -errno;
 		}
-		if (cap) {
-			size_t n = strlen(g_compiled[p].desc);
-			n = n < cap - 1 ? n : cap - 1;
-			memcpy(detail, g_compiled[p].desc, n);
-			detail[n] = '\0';
-		}
+		copy_desc(&g_compiled[p], detail, cap);
 		return 0;
 	}
 	ctx = build(p, &count, &skipped, detail, cap);
