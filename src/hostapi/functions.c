@@ -1623,9 +1623,9 @@ static const impl_row impls[] = {
 	{ "ext_trie_keccak_256_root_version_3", hf_trie_k_root_v3 },
 };
 
-/* The table is in strcmp order (test_registry checks that every
- * implemented row is found): a binary search, since every instantiation,
- * one per job, binds each import. */
+/* The table is in strcmp order (test_every_row_bound, in
+ * test_hostapi_functions, checks that every implemented row is found): a
+ * binary search, since every instantiation, one per job, binds each import. */
 static pvf_host_fn impl_of(const char *name)
 {
 	size_t lo = 0, hi = sizeof(impls) / sizeof(impls[0]);

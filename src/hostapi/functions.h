@@ -145,10 +145,10 @@ pvf_alloc_stats pvf_hostapi_alloc_stats(const pvf_hostapi_ctx *ctx);
 /* The memory the binder created for an `env.memory` import, or NULL. */
 void *pvf_hostapi_memory(const pvf_hostapi_ctx *ctx);
 
-/* Keccak-512 (original Keccak padding), for ext_hashing_keccak_512. */
 /* Whether the binder has an implementation for this registry name. */
 bool pvf__hostapi_implements(const char *name);
 
+/* Keccak-512 (original Keccak padding), for ext_hashing_keccak_512. */
 void pvf__keccak_512(const uint8_t *data, size_t len, uint8_t out[64]);
 
 /* What ext_misc_runtime_version returns inside its Option: the blob (raw or
