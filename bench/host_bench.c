@@ -212,7 +212,7 @@ static int daemon_latency(const char *sock, int n, unsigned gap_us)
 typedef struct counter {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int done, failed;
+	int done, failed, want;
 } counter;
 
 static void on_done(void *ctx, const pvfhost_result *r)
@@ -221,7 +221,8 @@ static void on_done(void *ctx, const pvfhost_result *r)
 	pthread_mutex_lock(&c->mu);
 	c->done++;
 	c->failed += r->status != 0;
-	pthread_cond_signal(&c->cv);
+	if (c->done == c->want)
+		pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -231,7 +232,7 @@ static int throughput(const char *cache, uint32_t workers, int n)
 	pvfhost_error err;
 	pvfhost_validate_req rq = { .code = g_code, .code_len = g_code_len, .params = g_params,
 				    .params_len = g_params_len, .export_name = g_export };
-	counter c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	counter c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, n };
 	uint8_t *out;
 	size_t len;
 
