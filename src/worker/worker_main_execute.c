@@ -493,11 +493,11 @@ int main(int argc, char **argv)
 	pvf_error_clear(&err);
 	for (int k = 0; k < PREFORKED_JOBS; k++)
 		slots[k] = (job_slot){ .pid = 0, .req_wr = -1, .res_rd = -1 };
-	/* Artifacts compiled without optimisation call libm (fmod, ceil...);
-	 * load it now, while the system's library directories are visible:
+	/* Artifacts that use floating point call libm (floor, nearbyint,
+	 * fmod...); load it now, while the system's library directories are visible:
 	 * the sandboxed root has none, and dlopen of the artifact then finds
 	 * libm.so.6 already loaded by its soname. */
-	(void)dlopen(LIBM_SONAME, RTLD_NOW | RTLD_GLOBAL);
+	void *libm = dlopen(LIBM_SONAME, RTLD_NOW | RTLD_GLOBAL);
 	if (pvf__worker_start(&w, PVF_WORKER_EXECUTE, argc, argv, &err) < 0) {
 		pvf__worker_log(&w, "%s", err.msg);
 		return 1;
@@ -508,6 +508,12 @@ int main(int argc, char **argv)
 		pvf__worker_send_error(&w, &err);
 		return 1;
 	}
+	/* An artifact that calls libm names it (the link drops -lm where
+	 * nothing uses it) and so keeps it loaded; otherwise it goes: its
+	 * mappings would be copied by every job's fork and torn down by every
+	 * job's exit. */
+	if (libm)
+		dlclose(libm);
 	if (pvf__worker_ack(&w, true, "", &err) < 0) {
 		pvf__worker_log(&w, "%s", err.msg);
 		return 1;

@@ -13,6 +13,8 @@
  *   prepare over its memory limit -> out of memory, deterministic
  *   deep recursion traps at the same depth in 100 runs, at -O0/-O1/-O2
  *   corrupt artifact -> possibly-invalid error at spawn
+ *   an artifact that calls the C math library runs in the sandboxed worker;
+ *     one that does not leaves it unmapped there
  *   request -> result latency of a trivial PVF (p50/p99 over 1,000 requests)
  *
  * Expected values come from outside this code: the 12-byte ValidationResult
@@ -713,6 +715,70 @@ static void test_recursion_depth_deterministic(void **state)
 	}
 }
 
+/* Whether process pid maps a file whose name contains needle. */
+static bool maps_file(pid_t pid, const char *needle)
+{
+	char path[64], line[512];
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+static void test_libm_artifact(void **state)
+{
+	/* IEEE 754 binary64, little endian: -2.5 in; floor -3.0 and
+	 * nearest (ties to even) -2.0 out. */
+	static const uint8_t in[8] = { 0, 0, 0, 0, 0, 0, 0x04, 0xc0 };
+	static const uint8_t want[28] = {
+		0x40,
+		0, 0, 0, 0, 0, 0, 0x08, 0xc0,
+		0, 0, 0, 0, 0, 0, 0x00, 0xc0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	char dir[300], art[600];
+	pvf_msg_execute m;
+	pvf_worker_reply rep;
+	pvf_error err;
+	size_t len;
+
+	(void)state;
+	prepare_module("worker_libm", "-Og", 0, dir, art);
+	/* The premise: the artifact's shared object names libm. */
+	uint8_t *a = read_file(art, &len);
+	assert_non_null(memmem(a, len, "libm.so.6", 9));
+	free(a);
+	pvf_worker *x = spawn(PVF_WORKER_EXECUTE, dir, art, &err);
+	if (!x)
+		fail_msg("execute worker: %s", err.msg);
+	for (int i = 0; i < 3; i++) {
+		exec_req(&m, 2000, in, sizeof(in));
+		if (pvf_worker_execute(x, &m, &rep, &err) < 0)
+			fail_msg("execute: %s", err.msg);
+		assert_int_equal(rep.output_len, sizeof(want));
+		assert_memory_equal(rep.output, want, sizeof(want));
+		pvf_worker_reply_free(&rep);
+	}
+	assert_true(maps_file(pvf_worker_pid(x), "libm.so"));
+	pvf_worker_free(x);
+
+	/* The trivial module calls nothing in libm: its worker unloaded it. */
+	x = spawn(PVF_WORKER_EXECUTE, g_triv_dir, g_triv_art, &err);
+	if (!x)
+		fail_msg("execute worker: %s", err.msg);
+	exec_req(&m, 2000, "", 0);
+	if (pvf_worker_execute(x, &m, &rep, &err) < 0)
+		fail_msg("execute: %s", err.msg);
+	pvf_worker_reply_free(&rep);
+	assert_false(maps_file(pvf_worker_pid(x), "libm.so"));
+	pvf_worker_free(x);
+}
+
 static void test_corrupt_artifact(void **state)
 {
 	char dir[300], art[600];
@@ -801,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_sigstop_prepare_worker),
 		cmocka_unit_test(test_prepare_out_of_memory),
 		cmocka_unit_test(test_recursion_depth_deterministic),
+		cmocka_unit_test(test_libm_artifact),
 		cmocka_unit_test(test_corrupt_artifact),
 		cmocka_unit_test(test_execute_latency),
 	};
