@@ -775,7 +775,12 @@ static void test_libm_artifact(void **state)
 	if (pvf_worker_execute(x, &m, &rep, &err) < 0)
 		fail_msg("execute: %s", err.msg);
 	pvf_worker_reply_free(&rep);
+#ifndef UNDER_ASAN
 	assert_false(maps_file(pvf_worker_pid(x), "libm.so"));
+#else
+	/* The sanitizer run-time libraries load libm themselves. */
+	fprintf(stderr, "# libm unloading not checked in a sanitizer build\n");
+#endif
 	pvf_worker_free(x);
 }
 
