@@ -79,7 +79,8 @@ int cmd_security(int argc, char **argv)
 		if (started)
 			printf("a prepare worker started%s and applied the features marked applied\n"
 			       "(job-namespaces apply to each job that runs without the allow list, the allow list to each\n"
-			       "execute job, not to the worker)\n",
+			       "execute job: an execute worker takes it on itself once its artifact is loaded, and its jobs\n"
+			       "inherit it; a prepare worker never runs under it)\n",
 			       secure ? " in secure mode" : "");
 		else
 			printf("a prepare worker could not start%s: %s\n", secure ? " in secure mode" : "", werr.msg);

@@ -49,9 +49,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -368,23 +370,123 @@ out:
 
 /* In an execute job: the job filter was left to pvf_sandbox_lock_execute_job
  * (the allow list replaces it); g_job_lean: the job is a plain fork in the
- * worker's namespaces (the allow list makes its own moot, sandbox_ns.c). */
-static bool g_job_filter_deferred, g_job_lean;
+ * worker's namespaces (the allow list makes its own moot, sandbox_ns.c);
+ * g_job_lock_inherited: the job runs under its worker's allow list from
+ * its first instruction. */
+static bool g_job_filter_deferred, g_job_lean, g_job_lock_inherited;
 
-pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
+/* In an execute worker: g_clone_keyed, the clone-key filter is installed and
+ * every fork must pass g_clone_key; g_worker_locked, the worker runs under
+ * the allow list (pvf_sandbox_lock_execute_worker). A job wipes its copy of
+ * the key first thing. */
+static uint64_t g_clone_key;
+static bool g_clone_keyed, g_worker_locked;
+
+int pvf_sandbox_lock_execute_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r, pvf_error *err)
+{
+	char detail[128];
+	uint64_t key = 0;
+	int pidfd = -1, e = 0, st = 0;
+
+	/* Jobs inherit the worker's capabilities (under the list they could
+	 * not drop them): it must hold none. */
+	if (!o || o->mode != PVF_SANDBOX_EXECUTE || !r || !r->f[PVF_SBF_SECCOMP].applied ||
+	    !r->f[PVF_SBF_CAPS].applied || g_clone_keyed)
+		return pvf_error_set(err, PVF_E_USAGE, "sandbox: the worker allow list is for an execute worker "
+				     "under seccomp without capabilities, once");
+	/* Zero is what a clone that sets nothing passes. */
+	while (!key)
+		if (getrandom(&key, sizeof key, 0) != (ssize_t)sizeof key)
+			return pvf_error_set(err, PVF_E_IO, "sandbox: getrandom: %s", strerror(errno));
+	/* The locked worker names its jobs by pidfd (CLONE_PIDFD, Linux 5.2):
+	 * kill is not on the list. */
+	pid_t pid = pvf__sandbox_clone_keyed(key, &pidfd, &e);
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0) {
+		explicit_bzero(&key, sizeof key);
+		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "clone(CLONE_PIDFD): %s",
+				  strerror(e));
+		return pvf_error_set(err, PVF_E_IO, "sandbox: clone(CLONE_PIDFD): %s", strerror(e));
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+	int rc = pvf__seccomp_clone_key(key, detail, sizeof detail);
+	if (rc == 0)
+		g_clone_key = key;
+	explicit_bzero(&key, sizeof key);
+	if (rc < 0) {
+		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "clone key: %s", detail);
+		return pvf_error_set(err, PVF_E_IO, "sandbox: clone key filter: %s", detail);
+	}
+	g_clone_keyed = true;
+	if (pvf__sandbox_seccomp(PVF__SECCOMP_EXECUTE_WORKER, detail, sizeof detail) < 0) {
+		/* Jobs install the allow list themselves, as without this. */
+		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "on the worker: %s", detail);
+		return pvf_error_set(err, PVF_E_IO, "sandbox: worker allow list: %s", detail);
+	}
+	g_worker_locked = true;
+	pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, true, true, "%s", detail);
+	return 0;
+}
+
+/* Child side of a keyed fork (see pvf_sandbox_fork_job): a lean job of a
+ * worker that holds no capability (pvf_sandbox_lock_execute_worker). */
+static int keyed_child(pvf_error *err)
+{
+	/* The key's other copies were in registers (x86-64: the clone's
+	 * fifth argument, which the prctl below sets to 0), never in memory. */
+	explicit_bzero(&g_clone_key, sizeof g_clone_key);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: pdeathsig: %s", strerror(errno));
+	g_job_lean = true;
+	if (!g_worker_locked) {
+		/* The allow list is the job's to install, as without a key. */
+		g_job_filter_deferred = true;
+		return 0;
+	}
+	/* Second wall: without the key every clone is killed; with it, the
+	 * job could still fork nothing. The hard limit cannot be raised back
+	 * without CAP_SYS_RESOURCE. */
+	struct rlimit none = { 0, 0 };
+	if (setrlimit(RLIMIT_NPROC, &none) < 0)
+		return pvf_error_set(err, PVF_E_IO, "sandbox: job RLIMIT_NPROC: %s", strerror(errno));
+	g_job_lock_inherited = true;
+	return 0;
+}
+
+pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r, int *ret_pidfd,
 		pvf_error *err)
 {
 	bool ns = false;
-	int e = 0;
+	int e = 0, pidfd = -1;
 	char detail[128];
+	pid_t pid;
 	/* The allow list will go on where the worker's own filter did. */
 	bool allow_list = o && o->mode == PVF_SANDBOX_EXECUTE && r && r->f[PVF_SBF_SECCOMP].applied &&
 			  pvf__seccomp_compiled(PVF__SECCOMP_EXECUTE_ALLOW);
-	pid_t pid = pvf__sandbox_clone_job(allow_list, &ns, &e);
-	if (pid < 0) {
-		pid = fork();
+
+	if (ret_pidfd)
+		*ret_pidfd = -1;
+	if (g_clone_keyed) {
+		pid = pvf__sandbox_clone_keyed(g_clone_key, &pidfd, &e);
 		if (pid < 0)
-			return pvf_error_set(err, PVF_E_IO, "sandbox: fork job: %s", strerror(errno));
+			return pvf_error_set(err, PVF_E_IO, "sandbox: fork job: %s", strerror(e));
+		if (pid == 0)
+			return keyed_child(err) < 0 ? -1 : 0;
+		if (ret_pidfd)
+			*ret_pidfd = pidfd;
+		else
+			close(pidfd);
+		allow_list = true;
+	} else {
+		pid = pvf__sandbox_clone_job(allow_list, &ns, &e);
+		if (pid < 0) {
+			pid = fork();
+			if (pid < 0)
+				return pvf_error_set(err, PVF_E_IO, "sandbox: fork job: %s", strerror(errno));
+		}
 	}
 	if (pid > 0) {
 		/* Noted when it changes, not per job: the report's pages are
@@ -433,6 +535,11 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err)
 {
 	char detail[128];
+	if (g_job_lock_inherited) {
+		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, true, true, "%s",
+				  "allow list, on the worker and its jobs (inherited)");
+		return 0;
+	}
 	if (pvf__sandbox_seccomp(PVF__SECCOMP_EXECUTE_ALLOW, detail, sizeof detail) < 0) {
 		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "%s", detail);
 		if (g_job_filter_deferred) {
@@ -453,4 +560,11 @@ int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err)
 bool pvf_sandbox_job_needs_allow_list(void)
 {
 	return g_job_lean;
+}
+
+int pvf_sandbox_kill_job(pid_t pid, int pidfd)
+{
+	if (pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0U);
+	return kill(pid, SIGKILL);
 }

@@ -27,9 +27,11 @@
  * Per job (in the worker, for each request): pvf_sandbox_fork_job() clones a
  * child into fresh user/PID/net/IPC/UTS/cgroup/mount namespaces; the child
  * drops its capabilities and stacks the job seccomp filter (no namespace-
- * creating clone). An execute job instead loads its artifact and, before it
- * calls into the artifact, installs the allow-list filter
- * (pvf_sandbox_lock_execute_job()), which refuses every clone.
+ * creating clone). An execute job instead is a plain fork that runs under
+ * the allow-list filter before it calls into the artifact: inherited from
+ * its worker, which took the list on itself once its artifact was loaded
+ * (pvf_sandbox_lock_execute_worker()), or installed by the job itself
+ * (pvf_sandbox_lock_execute_job()). Either way it can fork nothing.
  *
  * Secure mode: the worker refuses (returns -1, the process must exit) unless
  * seccomp and at least one of landlock / pivot_root were applied. Without
@@ -142,8 +144,10 @@ int pvf_sandbox_apply_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
  * A job with namespaces is PID 1 of its own: when it exits, the kernel kills
  * every process it left behind; an execute job counting on the allow list
  * is a plain fork that can fork nothing. `r` (may be NULL) receives the
- * job-ns row. */
-pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
+ * job-ns row. ret_pidfd (may be NULL) receives, in the parent, the job's
+ * pidfd when the fork made one (the worker is keyed, see
+ * pvf_sandbox_lock_execute_worker), else -1; the caller closes it. */
+pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r, int *ret_pidfd,
 		pvf_error *err);
 
 /* Closes every descriptor above 2 but the n in `keep` (n at most
@@ -156,6 +160,22 @@ int pvf_sandbox_close_fds_except(const int *keep, size_t n);
  * When it cannot be installed, the job filter is (if the fork left it out)
  * and -1 is returned. */
 int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err);
+
+/* In an execute worker, once its artifact is loaded and before its first
+ * job: installs on the worker itself the allow list extended by what its
+ * loop needs (sandbox_seccomp.c, EXECUTE_WORKER), behind a filter that kills
+ * every clone without the worker's random key. Every job then inherits the
+ * list (pvf_sandbox_lock_execute_job does nothing there), wipes its copy of
+ * the key and sets RLIMIT_NPROC to 0; jobs are forked with CLONE_PIDFD and
+ * killed through their pidfd (pvf_sandbox_kill_job), kill() being off the
+ * list. Needs the worker seccomp step applied. 0, or -1 with err set: jobs
+ * then install the allow list themselves, as before (if the clone-key filter
+ * went on, their forks still pass the key). */
+int pvf_sandbox_lock_execute_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r, pvf_error *err);
+
+/* Kills a job with SIGKILL: through pidfd when it has one (>= 0), else by
+ * pid. 0, or -1 with errno. */
+int pvf_sandbox_kill_job(pid_t pid, int pidfd);
 
 /* In a job: true when its fork counted on the allow list (the job is a plain
  * fork in the worker's namespaces, the allow list making its own moot).
@@ -183,6 +203,9 @@ int pvf__sandbox_drop_caps(bool bounding_set, int *err_no);
 /* lean: no namespace of its own, a plain fork (an execute job that will run
  * under the allow list); *got_ns: the job has its own namespaces. */
 pid_t pvf__sandbox_clone_job(bool lean, bool *got_ns, int *err_no);
+/* A plain fork made with clone(CLONE_PIDFD|SIGCHLD), key as its fifth
+ * argument; in the parent *ret_pidfd gets the child's pidfd. */
+pid_t pvf__sandbox_clone_keyed(uint64_t key, int *ret_pidfd, int *err_no);
 int pvf__sandbox_probe_userns(char *detail, size_t cap);
 int pvf__sandbox_probe_pivot(char *detail, size_t cap);
 int pvf__sandbox_probe_jobns(char *detail, size_t cap);
@@ -195,7 +218,8 @@ int pvf__landlock_probe(char *detail, size_t cap);
 
 /* sandbox_seccomp.c */
 typedef enum { PVF__SECCOMP_WORKER, PVF__SECCOMP_JOB,
-	PVF__SECCOMP_EXECUTE_ALLOW } pvf__seccomp_profile;
+	PVF__SECCOMP_EXECUTE_ALLOW, PVF__SECCOMP_EXECUTE_WORKER,
+	PVF__SECCOMP__COUNT } pvf__seccomp_profile;
 int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap);
 /* Compiles profile p to BPF once; later pvf__sandbox_seccomp(p) calls (in
  * this process or its forks) install it with one system call. */
@@ -203,5 +227,9 @@ int pvf__seccomp_precompile(pvf__seccomp_profile p, char *detail, size_t cap);
 /* Whether profile p was compiled by pvf__seccomp_precompile. */
 bool pvf__seccomp_compiled(pvf__seccomp_profile p);
 int pvf__seccomp_probe(char *detail, size_t cap);
+/* Installs a filter that kills every clone() whose fifth argument is not
+ * key (which a clone without CLONE_SETTLS and CLONE_CHILD_* ignores). 0, or
+ * -errno (-ENOSYS on an architecture it does not know). */
+int pvf__seccomp_clone_key(uint64_t key, char *detail, size_t cap);
 
 #endif

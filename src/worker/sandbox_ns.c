@@ -359,6 +359,20 @@ pid_t pvf__sandbox_clone_job(bool lean, bool *got_ns, int *err_no)
 	return -1;
 }
 
+pid_t pvf__sandbox_clone_keyed(uint64_t key, int *ret_pidfd, int *err_no)
+{
+	/* fork() with a pidfd for the parent; key goes in the argument this
+	 * clone ignores (pvf__seccomp_clone_key). */
+	int pidfd = -1;
+	long pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, key);
+	if (pid < 0) {
+		*err_no = errno;
+		return -1;
+	}
+	*ret_pidfd = pid > 0 ? pidfd : -1;
+	return (pid_t)pid;
+}
+
 /* ---- probes: each runs in a throwaway child (see sandbox_probe.c) ---- */
 
 int pvf__sandbox_probe_userns(char *detail, size_t cap)

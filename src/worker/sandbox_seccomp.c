@@ -21,6 +21,21 @@
  *                   (no kill or tgkill; prlimit64 only with pid 0, itself):
  *                   such a job needs no PID or user namespace of its own
  *                   (sandbox_ns.c).
+ *   EXECUTE_WORKER  instead of EXECUTE_ALLOW in every job: the execute worker
+ *                   installs it on itself once its artifact is loaded, and
+ *                   every job inherits it (no install per job). EXECUTE_ALLOW
+ *                   plus what the worker's loop needs, none of which reaches
+ *                   beyond the caller's own process or descriptors: poll,
+ *                   pipe2, wait4/waitid (its own children), close_range,
+ *                   timer_create, prctl(PR_SET_PDEATHSIG), recvfrom/sendto
+ *                   (its socket), pidfd_send_signal (a job has no pidfd:
+ *                   its fork closed every inherited descriptor, and nothing
+ *                   on the list makes one but the keyed clone below), and
+ *                   clone with exactly CLONE_PIDFD|SIGCHLD. A second, small
+ *                   program (pvf__seccomp_clone_key) kills any clone whose
+ *                   ignored fifth argument is not the worker's random key;
+ *                   a job wipes its copy of the key when it starts and sets
+ *                   its RLIMIT_NPROC to 0, so it can fork nothing either way.
  *
  * Kill, not EPERM: a sandboxed process that tries one of these is either
  * compromised or broken; SIGSYS (reported as "job died by signal") is the
@@ -38,14 +53,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +107,13 @@ static const char *const execute_allow_list[] = {
 	"exit", "exit_group",
 };
 
+/* What the execute worker's own loop needs beyond execute_allow_list, for
+ * EXECUTE_WORKER (see the header for why each is harmless in a job). */
+static const char *const execute_worker_list[] = {
+	"poll", "ppoll", "pipe2", "wait4", "waitid", "close_range", "timer_create",
+	"recvfrom", "sendto", "pidfd_send_signal",
+};
+
 /* Namespace flags a job's clone() may not ask for (checked one by one:
  * libseccomp has "masked equal" but no "masked not equal"). */
 static const unsigned long job_clone_flags[] = {
@@ -116,7 +141,8 @@ static int add_names(scmp_filter_ctx ctx, uint32_t action, const char *const *na
  * detail set; *count and *skipped get the rule counts. */
 static scmp_filter_ctx build(pvf__seccomp_profile p, size_t *count, size_t *skipped, char *detail, size_t cap)
 {
-	uint32_t def = p == PVF__SECCOMP_EXECUTE_ALLOW ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ALLOW;
+	uint32_t def = p == PVF__SECCOMP_EXECUTE_ALLOW || p == PVF__SECCOMP_EXECUTE_WORKER ? SCMP_ACT_KILL_PROCESS :
+										 SCMP_ACT_ALLOW;
 	int rc = 0;
 	scmp_filter_ctx ctx = seccomp_init(def);
 
@@ -146,6 +172,7 @@ static scmp_filter_ctx build(pvf__seccomp_profile p, size_t *count, size_t *skip
 						job_clone_flags[i]));
 		break;
 	case PVF__SECCOMP_EXECUTE_ALLOW:
+	case PVF__SECCOMP_EXECUTE_WORKER:
 		*count = sizeof execute_allow_list / sizeof execute_allow_list[0];
 		rc = add_names(ctx, SCMP_ACT_ALLOW, execute_allow_list, *count, skipped);
 		/* setrlimit/getrlimit on itself (pid 0); any other pid kills. */
@@ -154,6 +181,19 @@ static scmp_filter_ctx build(pvf__seccomp_profile p, size_t *count, size_t *skip
 			rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, &self);
 		}
 		(*count)++;
+		if (rc == 0 && p == PVF__SECCOMP_EXECUTE_WORKER) {
+			size_t n = sizeof execute_worker_list / sizeof execute_worker_list[0];
+			const struct scmp_arg_cmp pdeathsig = { .arg = 0, .op = SCMP_CMP_EQ,
+								.datum_a = PR_SET_PDEATHSIG, .datum_b = 0 };
+			const struct scmp_arg_cmp fork_flags = { .arg = 0, .op = SCMP_CMP_EQ,
+								 .datum_a = CLONE_PIDFD | SIGCHLD, .datum_b = 0 };
+			rc = add_names(ctx, SCMP_ACT_ALLOW, execute_worker_list, n, skipped);
+			if (rc == 0)
+				rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, &pdeathsig);
+			if (rc == 0)
+				rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, &fork_flags);
+			*count += n + 2;
+		}
 		break;
 	default:
 		rc = -EINVAL;
@@ -171,7 +211,8 @@ static void describe(pvf__seccomp_profile p, size_t count, size_t skipped, char 
 {
 	snprintf(detail, cap, "%s: %zu rules (%zu unknown names skipped)",
 			p == PVF__SECCOMP_WORKER ? "deny list, kill" :
-			p == PVF__SECCOMP_JOB ? "job: no namespace clone" : "allow list",
+			p == PVF__SECCOMP_JOB ? "job: no namespace clone" :
+			p == PVF__SECCOMP_EXECUTE_ALLOW ? "allow list" : "allow list, on the worker and its jobs",
 			count - skipped, skipped);
 }
 
@@ -184,7 +225,7 @@ typedef struct compiled {
 	 * pages of printf code and tables through page faults. */
 	char desc[96];
 } compiled;
-static compiled g_compiled[3];
+static compiled g_compiled[PVF__SECCOMP__COUNT];
 
 /* The description into the caller's buffer, without printf. */
 static void copy_desc(const compiled *c, char *detail, size_t cap)
@@ -277,6 +318,51 @@ int pvf__sandbox_seccomp(pvf__seccomp_profile p, char *detail, size_t cap)
 	}
 	describe(p, count, skipped, detail, cap);
 	return 0;
+}
+
+/* The audit architecture of the system calls this program makes. */
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+int pvf__seccomp_clone_key(uint64_t key, char *detail, size_t cap)
+{
+#ifdef NATIVE_AUDIT_ARCH
+	/* Written by hand, not with libseccomp, so that the key is in no
+	 * buffer of this process once the program is installed: this one is
+	 * on the stack and wiped. Other architectures and system calls are
+	 * allowed here and judged by the other filters. The fifth argument is
+	 * the one clone ignores without CLONE_SETTLS (x86-64: tls) or
+	 * CLONE_CHILD_SETTID/CLEARTID (arm64: child_tid). */
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, 6),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)key, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4]) + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(key >> 32), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_fprog prog = { sizeof insns / sizeof insns[0], insns };
+	int rc = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	int e = errno;
+	explicit_bzero(insns, sizeof insns);
+	if (rc < 0) {
+		snprintf(detail, cap, "seccomp: %s", strerror(e));
+		return -e;
+	}
+	snprintf(detail, cap, "clone only with the worker's key");
+	return 0;
+#else
+	(void)key;
+	snprintf(detail, cap, "not on this architecture");
+	return -ENOSYS;
+#endif
 }
 
 /* Probe (throwaway child): install the worker filter, then check in a

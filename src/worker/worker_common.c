@@ -296,12 +296,14 @@ int pvf__worker_map_path(const pvf__worker *w, const char *host_path, char *out,
 	return 0;
 }
 
-pid_t pvf__worker_fork_job(pvf__worker *w, const int *keep, size_t nkeep, pvf_error *err)
+pid_t pvf__worker_fork_job(pvf__worker *w, const int *keep, size_t nkeep, int *ret_pidfd, pvf_error *err)
 {
 	pid_t pid;
 
+	if (ret_pidfd)
+		*ret_pidfd = -1;
 	if (w->sandboxed) {
-		pid = pvf_sandbox_fork_job(&w->sb, &w->report, err);
+		pid = pvf_sandbox_fork_job(&w->sb, &w->report, ret_pidfd, err);
 		if (pid < 0)
 			return -1;
 		if (pid > 0) {

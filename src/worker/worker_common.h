@@ -100,8 +100,9 @@ int pvf__worker_map_path(const pvf__worker *w, const char *host_path, char *out,
 /* Forks a job process: sandboxed (per-job namespaces, job seccomp) unless
  * the worker runs without a sandbox; PR_SET_PDEATHSIG(SIGKILL) always.
  * Returns the pid in the worker, 0 in the job, -1 on failure. In the job,
- * every descriptor but 0-2 and the keep[] ones is closed. */
-pid_t pvf__worker_fork_job(pvf__worker *w, const int *keep, size_t nkeep, pvf_error *err);
+ * every descriptor but 0-2 and the keep[] ones is closed. ret_pidfd (may
+ * be NULL): the job's pidfd in the worker, or -1 (pvf_sandbox_fork_job). */
+pid_t pvf__worker_fork_job(pvf__worker *w, const int *keep, size_t nkeep, int *ret_pidfd, pvf_error *err);
 
 /* Reads everything the job writes to `fd` until EOF (at most `max` bytes;
  * more is a protocol violation reported as *ret_overflow), then reaps the

@@ -6,12 +6,14 @@
  *     -> load and verify the artifact named in HELLO, once
  *        (pvf_artifact_open: checksum, dlopen of a memfd copy, init)
  *        failure: ERROR frame (artifact-* / runtime-construction), exit 1
+ *     -> the allow list on the worker itself, inherited by every job
+ *        (pvf_sandbox_lock_execute_worker; where it cannot go on, each job
+ *        installs it before untrusted code runs)
  *     -> HELLO_ACK ok
  *     loop:
  *       idle:     prefork()  jobs (two) that each create their CPU monitor's
- *                 timer, install the allow-list seccomp filter, instantiate
- *                 the artifact, write JOB_READY on their result pipe and
- *                 block reading their request pipe
+ *                 timer, instantiate the artifact, write JOB_READY on their
+ *                 result pipe and block reading their request pipe
  *       EXECUTE:  hand over  u32 length + the frame payload on the pipe of
  *                 the newest ready job (pick_slot)
  *       job:      arm the limits (CPU monitor + RLIMIT_CPU)
@@ -34,6 +36,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -56,6 +59,7 @@ typedef struct job_slot {
 	pid_t pid;     /* 0: none */
 	int req_wr;    /* worker -> job: the request */
 	int res_rd;    /* job -> worker: JOB_READY, then the result */
+	int pidfd;     /* the job's pidfd, or -1 (forked without one) */
 	bool ready;    /* JOB_READY read: the job waits for its request */
 	uint64_t seq;  /* fork order */
 } job_slot;
@@ -120,11 +124,11 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 
 	/* Ahead of the request, in this order: the CPU monitor's timer (armed
 	 * when the request says the limit); the allow list, under which
-	 * everything after runs (the job filter was left out at the fork:
-	 * one seccomp program per job; an install costs ~0.1 ms here: the
-	 * kernel compiles the filter and runs it once per syscall number); then the
-	 * instance, so that the request path only passes the input and
-	 * calls. */
+	 * everything after runs (inherited from the worker, which took it on
+	 * itself; otherwise installed here, in place of the job filter the
+	 * fork left out: one program per job, ~0.1 ms, the kernel compiling it
+	 * and running it once per syscall number); then the instance, so that
+	 * the request path only passes the input and calls. */
 	pvf_error_clear(&lock_err);
 	if (pvf__job_limits_prepare(&lock_err) < 0)
 		locked = -1;
@@ -222,7 +226,9 @@ static void slot_close(job_slot *s)
 		close(s->req_wr);
 	if (s->res_rd >= 0)
 		close(s->res_rd);
-	s->req_wr = s->res_rd = -1;
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	s->req_wr = s->res_rd = s->pidfd = -1;
 	s->pid = 0;
 }
 
@@ -239,7 +245,8 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 		return pvf_error_set(err, PVF_E_IO, "pipe: %s", strerror(errno));
 	}
 	int keep[2] = { req[0], res[1] };
-	pid_t pid = pvf__worker_fork_job(w, keep, 2, err);
+	int pidfd;
+	pid_t pid = pvf__worker_fork_job(w, keep, 2, &pidfd, err);
 	if (pid == 0)
 		job_main(w, req[0], res[1]);
 	close(req[0]);
@@ -250,6 +257,7 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 		return -1;
 	}
 	s->pid = pid;
+	s->pidfd = pidfd;
 	s->req_wr = req[1];
 	s->res_rd = res[0];
 	s->ready = false;
@@ -295,8 +303,9 @@ static job_slot *pick_slot(pvf__worker *w, job_slot *slots)
 		if (s->pid && gone) {
 			pid_t pid = s->pid;
 			int st;
+			/* gone, or wrote out of turn */
+			(void)pvf_sandbox_kill_job(pid, s->pidfd);
 			slot_close(s);
-			(void)kill(pid, SIGKILL);   /* gone, or wrote out of turn */
 			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;
 			pvf__worker_log(w, "job %ld ended before its request; forking another", (long)pid);
@@ -492,7 +501,7 @@ int main(int argc, char **argv)
 
 	pvf_error_clear(&err);
 	for (int k = 0; k < PREFORKED_JOBS; k++)
-		slots[k] = (job_slot){ .pid = 0, .req_wr = -1, .res_rd = -1 };
+		slots[k] = (job_slot){ .pid = 0, .req_wr = -1, .res_rd = -1, .pidfd = -1 };
 	/* Artifacts that use floating point call libm (floor, nearbyint,
 	 * fmod...); load it now, while the system's library directories are visible:
 	 * the sandboxed root has none, and dlopen of the artifact then finds
@@ -514,6 +523,17 @@ int main(int argc, char **argv)
 	 * job's exit. */
 	if (libm)
 		dlclose(libm);
+	/* From here on the worker only forks jobs and passes bytes: it takes
+	 * the jobs' allow list (with what its loop needs) on itself, so that no
+	 * job installs one (docs/sandbox.md). Without it, each job installs the
+	 * list before untrusted code runs, as a job of an unsandboxed worker
+	 * runs without one. */
+	if (w.sandboxed && pvf_sandbox_lock_execute_worker(&w.sb, &w.report, &err) < 0)
+		pvf__worker_log(&w, "jobs install the allow list themselves: %s", err.msg);
+	/* Building that filter freed many small blocks. Merged now, once: left
+	 * for malloc to merge at a job's first larger allocation, they cost
+	 * every job some fourteen page copies. */
+	malloc_trim(0);
 	if (pvf__worker_ack(&w, true, "", &err) < 0) {
 		pvf__worker_log(&w, "%s", err.msg);
 		return 1;

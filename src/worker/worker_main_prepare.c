@@ -176,7 +176,7 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 		goto fail;
 	}
 	int keep[1] = { pfd[1] };
-	pid_t pid = pvf__worker_fork_job(w, keep, 1, &err);
+	pid_t pid = pvf__worker_fork_job(w, keep, 1, NULL, &err);
 	if (pid == 0) {
 		close(pfd[0]);
 		job_main(w, &m, out_path, pfd[1]);

@@ -21,7 +21,9 @@
  * pvf_sandbox_fork_job(), where untrusted input is handled in prepare mode;
  * an execute job installs its allow list before it touches any, and its
  * fork leaves out the job filter that list replaces) and, in execute mode,
- * "locked" (a job after pvf_sandbox_lock_execute_job()). Each attempt
+ * "locked" (a job after pvf_sandbox_lock_execute_job()) and, last,
+ * "worker-locked" (a job of a worker that took the allow list on itself,
+ * pvf_sandbox_lock_execute_worker(), as the execute worker does). Each attempt
  * runs in its own forked child, so a seccomp kill (SIGSYS) ends only that
  * attempt and is reported as "blocked (killed by SIGSYS)".
  *
@@ -76,6 +78,10 @@ static bool g_pivoted;
 static int g_memfd = -1;
 static const char *g_ctx = "worker";
 static bool g_lock;                 /* apply the allow list before the attempt */
+static bool g_locked_ctx;           /* the attempt runs under an allow list */
+static pvf_sandbox_opts g_opts;     /* for attempts forked as jobs */
+static pvf_sandbox_report g_report;
+static bool g_fork_as_job;          /* attempts are jobs of a locked worker */
 
 typedef struct {
 	int rc;           /* -1 blocked, 0 allowed */
@@ -429,6 +435,29 @@ static void at_memfd(result *res)
 	res_errno(res, syscall(SYS_memfd_create, "x", 0U), "memfd_create");
 }
 
+/* The clone a locked execute worker makes for its jobs, flags and all, but
+ * without the worker's key. */
+static void at_clone_keyless(result *res)
+{
+	int pidfd = -1;
+	long p = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0UL);
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid((pid_t)p, NULL, 0);
+	res_errno(res, p, "clone(CLONE_PIDFD|SIGCHLD)");
+}
+
+static void at_kill_parent(result *res)
+{
+	res_errno(res, kill(g_host_pid, 0), "kill(parent, 0)");
+}
+
+static void at_pidfd_open_parent(result *res)
+{
+	res_errno(res, syscall(SYS_pidfd_open, g_host_pid, 0U), "pidfd_open(parent)");
+}
+
 enum { ANY = 0, KILL_ONLY = 1, PREP = 2, EXEC = 4, NOT_WORKER = 8, LOCKED_ONLY = 16 };
 
 static const struct attempt {
@@ -484,6 +513,9 @@ static const struct attempt {
 	{ "prlimit-parent", at_prlimit_parent, LOCKED_ONLY | KILL_ONLY },
 	{ "fork", at_fork_once, LOCKED_ONLY | KILL_ONLY },
 	{ "memfd-create", at_memfd, LOCKED_ONLY | KILL_ONLY },
+	{ "clone-keyless", at_clone_keyless, LOCKED_ONLY | KILL_ONLY },
+	{ "kill-parent", at_kill_parent, LOCKED_ONLY | KILL_ONLY },
+	{ "pidfd-open-parent", at_pidfd_open_parent, LOCKED_ONLY | KILL_ONLY },
 };
 
 static void run_attempt(const struct attempt *a)
@@ -494,17 +526,22 @@ static void run_attempt(const struct attempt *a)
 		printf("ATTEMPT %s/%s: ALLOWED (runner: pipe failed)\n", g_ctx, a->name);
 		return;
 	}
-	pid_t pid = fork();
+	pvf_error err;
+	int pidfd = -1;
+	/* A locked worker forks its jobs the one way its allow list lets it. */
+	pid_t pid = g_fork_as_job ? pvf_sandbox_fork_job(&g_opts, &g_report, &pidfd, &err) : fork();
 	if (pid < 0) {
 		printf("ATTEMPT %s/%s: ALLOWED (runner: fork failed: %s)\n", g_ctx, a->name,
-				strerror(errno));
+				g_fork_as_job ? err.msg : strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return;
 	}
 	if (pid == 0) {
 		close(p[0]);
-		alarm(ATTEMPT_TIMEOUT_S);
+		/* alarm() is not on a locked worker's list; nothing there waits. */
+		if (!g_fork_as_job)
+			alarm(ATTEMPT_TIMEOUT_S);
 		if (g_lock && pvf_sandbox_lock_execute_job(NULL, NULL) < 0)
 			_exit(3);
 		memset(&res, 0, sizeof res);
@@ -519,6 +556,8 @@ static void run_attempt(const struct attempt *a)
 	close(p[0]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (pidfd >= 0)
+		close(pidfd);
 	res.how[HOW_MAX - 1] = '\0';
 	if (n == (ssize_t)sizeof res) {
 		bool blocked = res.rc < 0 && !(a->flags & KILL_ONLY);
@@ -544,7 +583,7 @@ static void run_all(bool job)
 			continue;
 		if ((a->flags & NOT_WORKER) && !job)
 			continue;
-		if ((a->flags & LOCKED_ONLY) && !g_lock)
+		if ((a->flags & LOCKED_ONLY) && !g_locked_ctx)
 			continue;
 		run_attempt(a);
 	}
@@ -702,6 +741,56 @@ static void check_job_caps(bool may_exec)
 	check("job-capabilities", none && !(may_exec && bset), msg);
 }
 
+/* The worker takes the allow list on itself, as the execute worker does
+ * once its artifact is loaded; every attempt is then one of its jobs
+ * ("worker-locked"), which must need no install of its own, have no way to
+ * fork (RLIMIT_NPROC 0), and be killed by every locked attempt. */
+static void locked_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r)
+{
+	pvf_error err;
+	char msg[200];
+	int pidfd = -1;
+
+	if (pvf_sandbox_lock_execute_worker(o, r, &err) < 0) {
+		check("worker-locked", false, err.msg);
+		return;
+	}
+	check("worker-locked", true, r->f[PVF_SBF_SECCOMP_ALLOWLIST].detail);
+	g_opts = *o;
+	g_report = *r;
+	pid_t job = pvf_sandbox_fork_job(&g_opts, &g_report, &pidfd, &err);
+	if (job < 0) {
+		check("locked-job", false, err.msg);
+		return;
+	}
+	if (job == 0) {
+		pvf_sandbox_report jr;
+		pvf_error e2;
+		struct rlimit rl = { 1, 1 };
+		memset(&jr, 0, sizeof jr);
+		bool inherited = pvf_sandbox_lock_execute_job(&jr, &e2) == 0 &&
+				 strstr(jr.f[PVF_SBF_SECCOMP_ALLOWLIST].detail, "inherited") != NULL;
+		check("locked-job-inherits", inherited, jr.f[PVF_SBF_SECCOMP_ALLOWLIST].detail);
+		bool got = getrlimit(RLIMIT_NPROC, &rl) == 0;
+		snprintf(msg, sizeof msg, "RLIMIT_NPROC %llu/%llu", (unsigned long long)rl.rlim_cur,
+			 (unsigned long long)rl.rlim_max);
+		check("locked-job-nproc", got && rl.rlim_cur == 0 && rl.rlim_max == 0, msg);
+		fflush(stdout);
+		_exit(0);
+	}
+	int st = 0;
+	while (waitpid(job, &st, 0) < 0 && errno == EINTR)
+		;
+	snprintf(msg, sizeof msg, "status 0x%x, pidfd %d", st, pidfd);
+	check("locked-job-exit", WIFEXITED(st) && WEXITSTATUS(st) == 0 && pidfd >= 0, msg);
+	if (pidfd >= 0)
+		close(pidfd);
+	g_ctx = "worker-locked";
+	g_lock = false;
+	g_locked_ctx = g_fork_as_job = true;
+	run_all(true);
+}
+
 static int load_memfd(void)
 {
 	Dl_info info;
@@ -781,7 +870,7 @@ int main(int argc, char **argv)
 	run_all(false);
 
 	read_ns(g_worker_ns);
-	pid_t job = pvf_sandbox_fork_job(&o, &r, &err);
+	pid_t job = pvf_sandbox_fork_job(&o, &r, NULL, &err);
 	if (job < 0) {
 		printf("SANDBOX-ERROR fork job: %s\n", err.msg);
 		return 2;
@@ -805,7 +894,7 @@ int main(int argc, char **argv)
 		run_all(true);
 		if (g_mode == PVF_SANDBOX_EXECUTE) {
 			g_ctx = "locked";
-			g_lock = true;
+			g_lock = g_locked_ctx = true;
 			run_all(true);
 		}
 		fflush(stdout);
@@ -816,6 +905,8 @@ int main(int argc, char **argv)
 	printf("FEATURE %s %d %d %s\n", r.f[PVF_SBF_JOB_NS].name, r.f[PVF_SBF_JOB_NS].available,
 			r.f[PVF_SBF_JOB_NS].applied, r.f[PVF_SBF_JOB_NS].detail);
 	check("job-exit", WIFEXITED(st) && WEXITSTATUS(st) == 0, "job exited 0");
+	if (g_mode == PVF_SANDBOX_EXECUTE && r.f[PVF_SBF_SECCOMP].applied && r.f[PVF_SBF_CAPS].applied)
+		locked_worker(&o, &r);
 	printf("DONE\n");
 	return 0;
 }

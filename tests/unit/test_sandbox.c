@@ -4,6 +4,9 @@
  * landlock-only) and asserts that every escape attempt is blocked, that the
  * expected attempts were all made, and that a sandboxed worker can still do
  * its work (compile in prepare; dlopen a memfd and call into it in execute).
+ * In execute mode the child finally takes the allow list on itself, as the
+ * execute worker does, and every attempt made by its jobs ("worker-locked")
+ * must be blocked, whatever other feature is missing.
  *
  * What "blocked" must mean comes from issue 4 (section 4: the sandbox; section
  * 6: "tries opening files outside its directory, writing outside it, creating
@@ -84,7 +87,7 @@ static const char *const prepare_attempts[] = { "exec-written-file", NULL };
 static const char *const execute_attempts[] = { "write-own-dir-execute", "exec-shell", NULL };
 static const char *const job_attempts[] = { "clone-newuser", NULL };
 static const char *const locked_attempts[] = { "open-file", "fork", "tgkill-parent", "prlimit-parent",
-	"memfd-create", NULL };
+	"memfd-create", "clone-keyless", "kill-parent", "pidfd-open-parent", NULL };
 
 /* Features any one of which blocks an attempt (by attempt name prefix). */
 static const struct {
@@ -111,6 +114,9 @@ static const struct {
 	{ "tgkill-parent", { "seccomp-allowlist" } },
 	{ "prlimit-parent", { "seccomp-allowlist" } },
 	{ "memfd-create", { "seccomp-allowlist" } },
+	{ "clone-keyless", { "seccomp-allowlist" } },
+	{ "kill-parent", { "seccomp-allowlist" } },
+	{ "pidfd-open-parent", { "seccomp-allowlist" } },
 	{ "", { "seccomp" } },   /* everything else: the deny list */
 };
 
@@ -269,13 +275,17 @@ static void check_output(const char *out, const char *mode, bool no_pivot)
 		fail_msg("sandbox not applied:\n%s", strstr(out, "SANDBOX-ERROR"));
 	assert_non_null(strstr(out, "\nDONE\n"));
 
-	const char *ctxs[] = { "worker", "job", "locked" };
-	for (int c = 0; c < (exec ? 3 : 2); c++) {
+	/* "worker-locked": the jobs of an execute worker that took the allow
+	 * list on itself (it needs seccomp and a worker without capabilities);
+	 * there every attempt must be blocked. */
+	bool worker_locked = exec && avail("seccomp") && avail("drop-capabilities");
+	const char *ctxs[] = { "worker", "job", "locked", "worker-locked" };
+	for (int c = 0; c < (exec ? (worker_locked ? 4 : 3) : 2); c++) {
 		expect_attempts(out, ctxs[c], common_attempts);
 		expect_attempts(out, ctxs[c], exec ? execute_attempts : prepare_attempts);
 		if (c >= 1)
 			expect_attempts(out, ctxs[c], job_attempts);
-		if (c == 2)
+		if (c >= 2)
 			expect_attempts(out, ctxs[c], locked_attempts);
 	}
 
@@ -291,6 +301,8 @@ static void check_output(const char *out, const char *mode, bool no_pivot)
 			snprintf(name, sizeof name, "%.*s", (int)(colon - line - 8), line + 8);
 			if (strncmp(colon + 2, "blocked", 7) == 0)
 				blocked++;
+			else if (strncmp(name, "worker-locked/", 14) == 0)
+				fail_msg("escape not blocked under the worker's allow list: %s", line);
 			else
 				judge_allowed(line, name, exec);
 		} else if (strncmp(line, "CHECK ", 6) == 0) {
@@ -329,6 +341,14 @@ static void check_output(const char *out, const char *mode, bool no_pivot)
 	 * namespace (job-lean, job-namespaces say which it is). */
 	const char *checks_exec[] = { "job-lean", "job-namespaces", "job-capabilities", "dlopen-memfd",
 		"call-under-allowlist", "job-exit", NULL };
+	const char *checks_locked[] = { "worker-locked", "locked-job-inherits", "locked-job-nproc",
+		"locked-job-exit", NULL };
+	for (size_t i = 0; worker_locked && checks_locked[i]; i++) {
+		char key[96];
+		snprintf(key, sizeof key, "CHECK %s: ok", checks_locked[i]);
+		if (!strstr(out, key))
+			fail_msg("missing or failed check %s", checks_locked[i]);
+	}
 	const char *const *checks = exec ? checks_exec : checks_prep;
 	for (size_t i = 0; checks[i]; i++) {
 		char key[96];
