@@ -340,14 +340,21 @@ static void at_setns(result *res)
 	res_errno(res, setns(-1, 0), "setns");
 }
 
-static void at_clone_newuser(result *res)
+/* After a fork-like call: the child leaves at once, the parent reaps it and
+ * records the call's outcome. */
+static void forked_result(result *res, long p, const char *call)
 {
-	long p = syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, 0UL);
 	if (p == 0)
 		_exit(0);
 	if (p > 0)
 		waitpid((pid_t)p, NULL, 0);
-	res_errno(res, p, "clone(NEWUSER)");
+	res_errno(res, p, call);
+}
+
+static void at_clone_newuser(result *res)
+{
+	forked_result(res, syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, 0UL),
+		      "clone(NEWUSER)");
 }
 
 /* "kill only" attempts: bad arguments, only SIGSYS counts. */
@@ -409,12 +416,7 @@ static void at_open_any(result *res)
 
 static void at_fork_once(result *res)
 {
-	long p = syscall(SYS_fork);
-	if (p == 0)
-		_exit(0);
-	if (p > 0)
-		waitpid((pid_t)p, NULL, 0);
-	res_errno(res, p, "fork");
+	forked_result(res, syscall(SYS_fork), "fork");
 }
 
 /* A lean execute job shares the worker's PID namespace: the allow list
@@ -440,12 +442,8 @@ static void at_memfd(result *res)
 static void at_clone_keyless(result *res)
 {
 	int pidfd = -1;
-	long p = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0UL);
-	if (p == 0)
-		_exit(0);
-	if (p > 0)
-		waitpid((pid_t)p, NULL, 0);
-	res_errno(res, p, "clone(CLONE_PIDFD|SIGCHLD)");
+	forked_result(res, syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0UL),
+		      "clone(CLONE_PIDFD|SIGCHLD)");
 }
 
 static void at_kill_parent(result *res)
