@@ -158,7 +158,8 @@ int pvf_sandbox_close_fds_except(const int *keep, size_t n);
  * code runs: replaces the deny list with an allow list of what running an
  * artifact needs (memory, signals, time, read/write on open fds, exit).
  * When it cannot be installed, the job filter is (if the fork left it out)
- * and -1 is returned. */
+ * and -1 is returned. A job of a worker that took the list on itself
+ * (pvf_sandbox_lock_execute_worker) already runs under it: 0 at once. */
 int pvf_sandbox_lock_execute_job(pvf_sandbox_report *r, pvf_error *err);
 
 /* In an execute worker, once its artifact is loaded and before its first

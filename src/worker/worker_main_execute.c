@@ -525,9 +525,8 @@ int main(int argc, char **argv)
 		dlclose(libm);
 	/* From here on the worker only forks jobs and passes bytes: it takes
 	 * the jobs' allow list (with what its loop needs) on itself, so that no
-	 * job installs one (docs/sandbox.md). Without it, each job installs the
-	 * list before untrusted code runs, as a job of an unsandboxed worker
-	 * runs without one. */
+	 * job installs one (docs/sandbox.md). Where it cannot, each job
+	 * installs the list before untrusted code runs (job_main). */
 	if (w.sandboxed && pvf_sandbox_lock_execute_worker(&w.sb, &w.report, &err) < 0)
 		pvf__worker_log(&w, "jobs install the allow list themselves: %s", err.msg);
 	/* Building that filter freed many small blocks. Merged now, once: left
