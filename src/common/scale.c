@@ -330,11 +330,21 @@ void pvf_scale_writer_init(pvf_scale_writer *w)
 	w->buf = NULL;
 	w->len = 0;
 	w->cap = 0;
+	w->fixed = false;
+}
+
+void pvf_scale_writer_init_fixed(pvf_scale_writer *w, uint8_t *buf, size_t cap)
+{
+	w->buf = buf;
+	w->len = 0;
+	w->cap = buf ? cap : 0;
+	w->fixed = true;
 }
 
 void pvf_scale_writer_free(pvf_scale_writer *w)
 {
-	free(w->buf);
+	if (!w->fixed)
+		free(w->buf);
 	pvf_scale_writer_init(w);
 }
 
@@ -358,6 +368,8 @@ static int reserve(pvf_scale_writer *w, size_t n, pvf_error *err)
 				     "SCALE output would exceed %zu bytes", PVF_SCALE_WRITER_MAX);
 	if (need <= w->cap)
 		return 0;
+	if (w->fixed)
+		return pvf_error_set(err, PVF_E_NOMEM, "SCALE output exceeds its %zu-byte buffer", w->cap);
 	size_t cap = w->cap ? w->cap : 64;
 	while (cap < need)
 		cap = cap > PVF_SCALE_WRITER_MAX / 2 ? PVF_SCALE_WRITER_MAX : cap * 2;

@@ -21,7 +21,8 @@
  *
  * Writer: a heap buffer that doubles as needed, capped at
  * PVF_SCALE_WRITER_MAX bytes. Ownership of the bytes passes to the caller with
- * pvf_scale_writer_take().
+ * pvf_scale_writer_take(). Or the caller's buffer, which never grows
+ * (pvf_scale_writer_init_fixed): a write that does not fit fails.
  */
 #ifndef PVF_COMMON_SCALE_H
 #define PVF_COMMON_SCALE_H
@@ -78,12 +79,16 @@ typedef struct pvf_scale_writer {
 	uint8_t *buf;
 	size_t len;
 	size_t cap;
+	bool fixed;         /* buf is the caller's: never grown nor freed */
 } pvf_scale_writer;
 
 void pvf_scale_writer_init(pvf_scale_writer *w);
+/* Writes into buf (cap bytes); a write past cap fails with PVF_E_NOMEM and
+ * leaves the bytes written so far. */
+void pvf_scale_writer_init_fixed(pvf_scale_writer *w, uint8_t *buf, size_t cap);
 void pvf_scale_writer_free(pvf_scale_writer *w);
-/* Hands the buffer to the caller (NULL if nothing was written) and resets
- * the writer. */
+/* Hands the buffer to the caller (NULL if nothing was written; a fixed
+ * writer's own buffer) and resets the writer. */
 uint8_t *pvf_scale_writer_take(pvf_scale_writer *w, size_t *ret_len);
 
 int pvf_scale_write_raw(pvf_scale_writer *w, const void *data, size_t n, pvf_error *err);

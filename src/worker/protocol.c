@@ -23,11 +23,24 @@ typedef struct enc {
 	pvf_error *err;
 } enc;
 
+/* The length prefix (filled in by enc_end) and the message type. */
+static void enc_header(enc *e, uint8_t type, pvf_error *err)
+{
+	e->err = err;
+	e->failed = pvf_scale_write_u32(&e->w, 0, err) < 0 || pvf_scale_write_u8(&e->w, type, err) < 0;
+}
+
 static void enc_begin(enc *e, uint8_t type, pvf_error *err)
 {
 	pvf_scale_writer_init(&e->w);
-	e->err = err;
-	e->failed = pvf_scale_write_u32(&e->w, 0, err) < 0 || pvf_scale_write_u8(&e->w, type, err) < 0;
+	enc_header(e, type, err);
+}
+
+/* enc_begin into the caller's buffer (cap bytes), which never grows. */
+static void enc_begin_in(enc *e, uint8_t type, uint8_t *buf, size_t cap, pvf_error *err)
+{
+	pvf_scale_writer_init_fixed(&e->w, buf, cap);
+	enc_header(e, type, err);
 }
 
 static void u8_(enc *e, uint8_t v)
@@ -171,14 +184,36 @@ int pvf_proto_encode_execute(const pvf_msg_execute *m, uint8_t **ret, size_t *re
 	return enc_end(&e, ret, ret_len);
 }
 
+static int execute_done_(enc *e, const pvf_msg_execute_done *m, uint8_t **ret, size_t *ret_len)
+{
+	result_(e, &m->result);
+	bytes_(e, m->output, m->output_len);
+	return enc_end(e, ret, ret_len);
+}
+
 int pvf_proto_encode_execute_done(const pvf_msg_execute_done *m, uint8_t **ret, size_t *ret_len, pvf_error *err)
 {
 	enc e;
 
 	enc_begin(&e, PVF_MSG_EXECUTE_DONE, err);
-	result_(&e, &m->result);
-	bytes_(&e, m->output, m->output_len);
-	return enc_end(&e, ret, ret_len);
+	return execute_done_(&e, m, ret, ret_len);
+}
+
+size_t pvf_proto_execute_done_max(size_t output_len)
+{
+	/* prefix, type; result_: ok, code, cls, trap_kind, msg, three u64s; output */
+	return 4 + 1 + 1 + 4 + 1 + 1 + PVF_SCALE_COMPACT_MAX_LEN + PVF_PROTO_MAX_STR + 3 * 8 +
+	       PVF_SCALE_COMPACT_MAX_LEN + output_len;
+}
+
+int pvf_proto_encode_execute_done_in(const pvf_msg_execute_done *m, uint8_t *buf, size_t cap, size_t *ret_len,
+				     pvf_error *err)
+{
+	enc e;
+	uint8_t *frame;
+
+	enc_begin_in(&e, PVF_MSG_EXECUTE_DONE, buf, cap, err);
+	return execute_done_(&e, m, &frame, ret_len);
 }
 
 int pvf_proto_encode_error(const pvf_msg_error *m, uint8_t **ret, size_t *ret_len, pvf_error *err)
@@ -473,12 +508,12 @@ static int read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline, bool f
 	return 0;
 }
 
-int pvf_proto_recv(int fd, size_t max, int timeout_ms, uint8_t **ret, size_t *ret_len, pvf_error *err)
+int pvf_proto_recv_len(int fd, size_t max, int timeout_ms, uint32_t *ret_len, int64_t *ret_deadline,
+		       pvf_error *err)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	uint8_t hdr[4];
 	uint32_t len;
-	uint8_t *buf;
 
 	if (max > PVF_PROTO_MAX_FRAME)
 		max = PVF_PROTO_MAX_FRAME;
@@ -487,10 +522,28 @@ int pvf_proto_recv(int fd, size_t max, int timeout_ms, uint8_t **ret, size_t *re
 	len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
 	if (len == 0 || len > max)
 		return pvf_error_set(err, PVF_E_IO, "bad frame: length %u (limit %zu)", len, max);
+	*ret_len = len;
+	*ret_deadline = deadline;
+	return 0;
+}
+
+int pvf_proto_recv_body(int fd, uint8_t *buf, uint32_t len, int64_t deadline, pvf_error *err)
+{
+	return read_exact(fd, buf, len, deadline, false, err);
+}
+
+int pvf_proto_recv(int fd, size_t max, int timeout_ms, uint8_t **ret, size_t *ret_len, pvf_error *err)
+{
+	int64_t deadline;
+	uint32_t len;
+	uint8_t *buf;
+
+	if (pvf_proto_recv_len(fd, max, timeout_ms, &len, &deadline, err) < 0)
+		return -1;
 	buf = malloc(len);
 	if (!buf)
 		return pvf_error_set(err, PVF_E_NOMEM, "out of memory for a %u-byte frame", len);
-	if (read_exact(fd, buf, len, deadline, false, err) < 0) {
+	if (pvf_proto_recv_body(fd, buf, len, deadline, err) < 0) {
 		free(buf);
 		return -1;
 	}

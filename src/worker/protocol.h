@@ -132,6 +132,11 @@ int pvf_proto_encode_prepare(const pvf_msg_prepare *m, uint8_t **ret, size_t *re
 int pvf_proto_encode_prepare_done(const pvf_msg_prepare_done *m, uint8_t **ret, size_t *ret_len, pvf_error *err);
 int pvf_proto_encode_execute(const pvf_msg_execute *m, uint8_t **ret, size_t *ret_len, pvf_error *err);
 int pvf_proto_encode_execute_done(const pvf_msg_execute_done *m, uint8_t **ret, size_t *ret_len, pvf_error *err);
+/* The same frame into buf (cap bytes): PVF_E_NOMEM when it does not fit,
+ * which pvf_proto_execute_done_max(output_len) bytes always do. */
+size_t pvf_proto_execute_done_max(size_t output_len);
+int pvf_proto_encode_execute_done_in(const pvf_msg_execute_done *m, uint8_t *buf, size_t cap, size_t *ret_len,
+				     pvf_error *err);
 int pvf_proto_encode_error(const pvf_msg_error *m, uint8_t **ret, size_t *ret_len, pvf_error *err);
 
 /* Decoders take a payload (without the length prefix) whose first byte is
@@ -150,6 +155,11 @@ int pvf_proto_decode_error(const uint8_t *p, size_t len, pvf_msg_error *m, pvf_e
  * a frame). timeout_ms < 0 waits forever. */
 int pvf_proto_send(int fd, const uint8_t *frame, size_t len, pvf_error *err);
 int pvf_proto_recv(int fd, size_t max, int timeout_ms, uint8_t **ret, size_t *ret_len, pvf_error *err);
+/* recv in two steps, for a caller that brings its own buffer: the frame's
+ * length (checked against max) and the deadline, then the payload. */
+int pvf_proto_recv_len(int fd, size_t max, int timeout_ms, uint32_t *ret_len, int64_t *ret_deadline,
+		       pvf_error *err);
+int pvf_proto_recv_body(int fd, uint8_t *buf, uint32_t len, int64_t deadline, pvf_error *err);
 
 /* Result helpers. */
 void pvf_proto_result_from_error(pvf_msg_result *r, const pvf_error *e, uint8_t trap_kind);

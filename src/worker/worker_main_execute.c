@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "worker/iobuf.h"
 #include "worker/job_execute.h"
 #include "worker/job_limits.h"
 #include "worker/protocol.h"
@@ -351,20 +352,47 @@ static int write_frame(int fd, const uint8_t hdr[4], const uint8_t *payload, siz
 	return 0;
 }
 
-static int send_done(pvf__worker *w, const pvf_msg_execute_done *d, pvf_error *err)
-{
-	uint8_t *frame;
-	size_t flen;
+/* The worker's frames: the host's request, the job's result, the answer.
+ * In mappings the jobs do not inherit (iobuf.h): no page of them is copied
+ * after a fork, and the request loop leaves malloc alone. */
+static pvf__iobuf g_req = PVF__IOBUF_INIT, g_res = PVF__IOBUF_INIT, g_ans = PVF__IOBUF_INIT;
 
-	if (pvf_proto_encode_execute_done(d, &frame, &flen, err) < 0)
+/* Above this, a buffer is given back once its request is served. */
+#define IOBUF_KEEP (1u << 20)
+
+/* Reads the host's next frame into g_req. */
+static int recv_request(pvf__worker *w, uint8_t **ret, size_t *ret_len, pvf_error *err)
+{
+	uint32_t len;
+	int64_t deadline;
+	uint8_t *buf;
+
+	if (pvf_proto_recv_len(w->sock, PVF_PROTO_MAX_FRAME, -1, &len, &deadline, err) < 0)
 		return -1;
-	int r = pvf_proto_send(w->sock, frame, flen, err);
-	free(frame);
-	return r;
+	if (!(buf = pvf__iobuf_get(&g_req, len)))
+		return pvf_error_set(err, PVF_E_NOMEM, "no memory for a %u-byte request: %s", len, strerror(errno));
+	if (pvf_proto_recv_body(w->sock, buf, len, deadline, err) < 0)
+		return -1;
+	*ret = buf;
+	*ret_len = len;
+	return 0;
 }
 
-/* Reads one length-prefixed frame (prefix included in *ret) from a job's
- * result pipe. 0: complete; -1: EOF, error or over the size limit. */
+static int send_done(pvf__worker *w, const pvf_msg_execute_done *d, pvf_error *err)
+{
+	size_t cap = pvf_proto_execute_done_max(d->output_len), flen;
+	uint8_t *frame = pvf__iobuf_get(&g_ans, cap);
+
+	if (!frame)
+		return pvf_error_set(err, PVF_E_NOMEM, "no memory for a %zu-byte answer: %s", cap, strerror(errno));
+	if (pvf_proto_encode_execute_done_in(d, frame, cap, &flen, err) < 0)
+		return -1;
+	return pvf_proto_send(w->sock, frame, flen, err);
+}
+
+/* Reads one length-prefixed frame (prefix included in *ret, which is
+ * g_res's) from a job's result pipe. 0: complete; -1: EOF, error or over
+ * the size limit. */
 static int read_frame(int fd, uint8_t **ret, size_t *ret_len)
 {
 	uint8_t hdr[4];
@@ -376,13 +404,11 @@ static int read_frame(int fd, uint8_t **ret, size_t *ret_len)
 	if (pvf__read_all(fd, hdr, 4) < 0)
 		return -1;
 	len = get_le32(hdr);
-	if (len == 0 || len > PVF_PROTO_MAX_FRAME || !(buf = malloc((size_t)len + 4)))
+	if (len == 0 || len > PVF_PROTO_MAX_FRAME || !(buf = pvf__iobuf_get(&g_res, (size_t)len + 4)))
 		return -1;
 	memcpy(buf, hdr, 4);
-	if (pvf__read_all(fd, buf + 4, len) < 0) {
-		free(buf);
+	if (pvf__read_all(fd, buf + 4, len) < 0)
 		return -1;
-	}
 	*ret = buf;
 	*ret_len = (size_t)len + 4;
 	return 0;
@@ -443,7 +469,6 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 		}
 		d.result.stats.wall_us = pvf__now_us() - t0;
 		int sent = send_done(w, &d, &err);
-		free(res);
 		slot_close(s);
 		/* The next job is forked before this one is reaped: its exit
 		 * (the unmapping of its memory reservation) and the fork then
@@ -454,8 +479,7 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 			;
 		return sent < 0 ? -1 : 0;
 	}
-	free(res);
-	res = NULL;
+	res = NULL;     /* g_res's */
 	rlen = 0;
 	memset(&d, 0, sizeof(d));
 	int rc = pvf__worker_collect_job(pid, s->res_rd, PVF_PROTO_MAX_FRAME, &res, &rlen, &overflow, &status, &ru,
@@ -537,13 +561,24 @@ int main(int argc, char **argv)
 		pvf__worker_log(&w, "%s", err.msg);
 		return 1;
 	}
+	/* From here on a served request does not call malloc in the worker
+	 * (its frames are in iobufs), so the heap each job inherits stays as it
+	 * is now. One
+	 * allocation larger than any free block sorts the blocks that frees
+	 * left in malloc's unsorted list: left there, every job's first
+	 * allocation would sort them, writing one inherited page per block
+	 * (sixteen here). volatile: the compiler drops a bare free(malloc()). */
+	{
+		void *volatile sort = malloc(96u << 10);
+		free(sort);
+	}
 	for (;;) {
 		uint8_t *p = NULL;
 		size_t n = 0;
 		for (int k = 0; k < PREFORKED_JOBS; k++)
 			if (!slots[k].pid && prefork(&w, &slots[k], &err) < 0)
 				pvf__worker_log(&w, "cannot fork a job ahead of time: %s", err.msg);
-		if (pvf_proto_recv(w.sock, PVF_PROTO_MAX_FRAME, -1, &p, &n, &err) < 0) {
+		if (recv_request(&w, &p, &n, &err) < 0) {
 			/* The waiting jobs read EOF and exit. */
 			for (int k = 0; k < PREFORKED_JOBS; k++)
 				slot_close(&slots[k]);
@@ -552,13 +587,13 @@ int main(int argc, char **argv)
 		if (n < 1 || p[0] != PVF_MSG_EXECUTE) {
 			pvf_error_set(&err, PVF_E_IO, "unexpected message type %u", n ? p[0] : 0);
 			pvf__worker_send_error(&w, &err);
-			free(p);
 			return 1;
 		}
 		/* serve() forks that slot's next job right after answering. */
-		int r = serve(&w, pick_slot(&w, slots), p, n);
-		free(p);
-		if (r < 0)
+		if (serve(&w, pick_slot(&w, slots), p, n) < 0)
 			return 1;
+		pvf__iobuf_shrink(&g_req, IOBUF_KEEP);
+		pvf__iobuf_shrink(&g_res, IOBUF_KEEP);
+		pvf__iobuf_shrink(&g_ans, IOBUF_KEEP);
 	}
 }

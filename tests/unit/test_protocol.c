@@ -163,6 +163,35 @@ static void test_results(void **state)
 	free(f);
 }
 
+/* Encoding into the caller's buffer gives the same bytes, and the longest
+ * message fits in pvf_proto_execute_done_max; one byte less does not. */
+static void test_execute_done_in(void **state)
+{
+	static const uint8_t out[300] = { 7 };
+	pvf_msg_execute_done m = { 0 };
+	pvf_error err;
+	uint8_t *f, buf[PVF_PROTO_MAX_STR + 400];
+	size_t len, blen, max;
+
+	(void)state;
+	m.result.code = PVF_E_TRAP;
+	memset(m.result.msg, 'm', sizeof(m.result.msg) - 1);
+	m.result.stats.cpu_us = UINT64_MAX;
+	m.result.stats.wall_us = UINT64_MAX;
+	m.result.stats.peak_rss_kb = UINT64_MAX;
+	m.output = out;
+	m.output_len = sizeof(out);
+	assert_int_equal(pvf_proto_encode_execute_done(&m, &f, &len, &err), 0);
+	max = pvf_proto_execute_done_max(m.output_len);
+	assert_true(len <= max && max <= sizeof(buf));
+	assert_int_equal(pvf_proto_encode_execute_done_in(&m, buf, max, &blen, &err), 0);
+	assert_int_equal(blen, len);
+	assert_memory_equal(buf, f, len);
+	assert_int_equal(pvf_proto_encode_execute_done_in(&m, buf, len - 1, &blen, &err), -1);
+	assert_int_equal(err.code, PVF_E_NOMEM);
+	free(f);
+}
+
 static void test_frame_io(void **state)
 {
 	int sv[2];
@@ -195,6 +224,27 @@ static void test_frame_io(void **state)
 		assert_int_equal(pvf_proto_recv(sv[1], 1 << 20, 1000, &p, &plen, &err), -1);
 		assert_non_null(strstr(err.msg, "bad frame"));
 	}
+	/* in two steps, into the caller's buffer */
+	{
+		uint8_t body[64];
+		uint32_t blen;
+		int64_t deadline;
+		m.params_len = 3;
+		assert_int_equal(pvf_proto_encode_execute(&m, &f, &len, &err), 0);
+		assert_int_equal(pvf_proto_send(sv[0], f, len, &err), 0);
+		assert_int_equal(pvf_proto_recv_len(sv[1], 1 << 20, 1000, &blen, &deadline, &err), 0);
+		assert_int_equal(blen, len - 4);
+		assert_int_equal(pvf_proto_recv_body(sv[1], body, blen, deadline, &err), 0);
+		assert_memory_equal(body, f + 4, blen);
+		free(f);
+		/* a length over the caller's limit is refused */
+		assert_int_equal(pvf_proto_encode_execute(&m, &f, &len, &err), 0);
+		assert_int_equal(pvf_proto_send(sv[0], f, len, &err), 0);
+		assert_int_equal(pvf_proto_recv_len(sv[1], 4, 1000, &blen, &deadline, &err), -1);
+		assert_non_null(strstr(err.msg, "bad frame"));
+		assert_int_equal(read(sv[1], body, len - 4), (ssize_t)(len - 4));
+		free(f);
+	}
 	/* clean EOF */
 	close(sv[0]);
 	assert_int_equal(pvf_proto_recv(sv[1], 1 << 20, 1000, &p, &plen, &err), -1);
@@ -208,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_prepare_round_trip),
 		cmocka_unit_test(test_strings_are_bounded),
 		cmocka_unit_test(test_results),
+		cmocka_unit_test(test_execute_done_in),
 		cmocka_unit_test(test_frame_io),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

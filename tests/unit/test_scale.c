@@ -287,6 +287,40 @@ static void test_writer(void **state)
 	pvf_scale_writer_free(&w);
 }
 
+/* A fixed writer fills the caller's buffer and never grows it. */
+static void test_fixed_writer(void **state)
+{
+	uint8_t buf[8], want[8];
+	size_t wn = unhex("0c 61 62 63 2a 00 00", want, sizeof(want)), len;
+	pvf_scale_writer w;
+	pvf_error e;
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	pvf_scale_writer_init_fixed(&w, buf, 7);
+	assert_int_equal(pvf_scale_write_vec_u8(&w, "abc", 3, &e), 0);
+	assert_int_equal(pvf_scale_write_u16(&w, 42, &e), 0);
+	assert_int_equal(w.len, 6);
+	/* 4 more bytes do not fit in 7: refused, nothing written past the cap */
+	assert_int_equal(pvf_scale_write_u32(&w, 1, &e), -1);
+	assert_int_equal(e.code, PVF_E_NOMEM);
+	assert_int_equal(w.len, 6);
+	assert_int_equal(buf[6], 0xee);
+	assert_int_equal(pvf_scale_write_u8(&w, 0, &e), 0);
+	assert_int_equal(pvf_scale_write_u8(&w, 0, &e), -1);
+	assert_ptr_equal(w.buf, buf);
+	assert_ptr_equal(pvf_scale_writer_take(&w, &len), buf);
+	assert_int_equal(len, wn);
+	assert_memory_equal(buf, want, wn);
+	assert_int_equal(buf[7], 0xee);
+	/* free leaves the caller's buffer alone (ASan would see a bad free) */
+	pvf_scale_writer_init_fixed(&w, buf, sizeof(buf));
+	assert_int_equal(pvf_scale_write_u8(&w, 1, &e), 0);
+	pvf_scale_writer_free(&w);
+	assert_null(w.buf);
+	assert_false(w.fixed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_compact),
 		cmocka_unit_test(test_fixed_and_simple),
 		cmocka_unit_test(test_writer),
+		cmocka_unit_test(test_fixed_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
