@@ -47,6 +47,7 @@
 #include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -62,7 +63,7 @@ typedef struct job_slot {
 	int res_rd;    /* job -> worker: JOB_READY, then the result */
 	int pidfd;     /* the job's pidfd, or -1 (forked without one) */
 	bool ready;    /* JOB_READY read: the job waits for its request */
-	uint64_t seq;  /* fork order */
+	uint64_t seq;  /* fork order: CLOCK_MONOTONIC ns of the fork */
 } job_slot;
 
 /* The byte a job writes on its result pipe once it waits for its request
@@ -74,8 +75,6 @@ typedef struct job_slot {
  * forks the replacement of the one just used (docs/performance.md, execute
  * path, step 22). */
 #define PREFORKED_JOBS 2
-
-static uint64_t g_fork_seq;
 
 /* The C math library artifacts may need (glibc's soname). */
 #define LIBM_SONAME "libm.so.6"
@@ -262,7 +261,11 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 	s->req_wr = req[1];
 	s->res_rd = res[0];
 	s->ready = false;
-	s->seq = ++g_fork_seq;
+	/* The fork's time orders the slots (a counter in the worker's data
+	 * would cost a page copy per fork: that page is the job's too). */
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s->seq = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	return 0;
 }
 
