@@ -224,12 +224,7 @@ static void child_exec(const char *program, char *const argv[], int sock, int lo
 	 * catches descriptors the embedding program leaked). */
 	(void)syscall(SYS_close_range, (unsigned)PVF_WORKER_FD_SOCKET + 1, ~0u, CLOSE_RANGE_CLOEXEC);
 	{
-		/* glibc's restartable sequences off: the kernel writes a thread's
-		 * rseq area (in its TLS page) when it returns to user space on
-		 * another CPU, and in an execute worker and its jobs that page is
-		 * copy-on-write after every fork, so each such write copies it.
-		 * Nothing in a worker uses rseq (it speeds up sched_getcpu). */
-		char *const envp[] = { "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
+		char *const envp[] = { NULL };
 		execve(program, argv, envp);
 	}
 fail:

@@ -45,6 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -519,6 +521,22 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 	return rc < 0 ? -1 : 0;
 }
 
+/* Unregisters glibc's restartable-sequence area for this thread. The
+ * kernel writes that area (in the thread's TLS page) when the thread
+ * returns to user space on another CPU, and in this worker and its jobs the
+ * page is copy-on-write after every fork: such a write copies it, in the
+ * worker and in the job. Nothing here uses rseq (it speeds up sched_getcpu,
+ * which then makes a system call). Best effort: newer glibc reports a
+ * feature size smaller than the registered length, hence the second try. */
+static void rseq_unregister(void)
+{
+	if (__rseq_size == 0)
+		return;
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	if (syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) < 0 && errno == EINVAL)
+		(void)syscall(SYS_rseq, area, 32u, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+}
+
 int main(int argc, char **argv)
 {
 	pvf__worker w;
@@ -534,6 +552,7 @@ int main(int argc, char **argv)
 	 * the sandboxed root has none, and dlopen of the artifact then finds
 	 * libm.so.6 already loaded by its soname. */
 	void *libm = dlopen(LIBM_SONAME, RTLD_NOW | RTLD_GLOBAL);
+	rseq_unregister();
 	if (pvf__worker_start(&w, PVF_WORKER_EXECUTE, argc, argv, &err) < 0) {
 		pvf__worker_log(&w, "%s", err.msg);
 		return 1;
