@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -376,11 +377,18 @@ out:
 static bool g_job_filter_deferred, g_job_lean, g_job_lock_inherited;
 
 /* In an execute worker: g_clone_keyed, the clone-key filter is installed and
- * every fork must pass g_clone_key; g_worker_locked, the worker runs under
- * the allow list (pvf_sandbox_lock_execute_worker). A job wipes its copy of
- * the key first thing. */
-static uint64_t g_clone_key;
-static bool g_clone_keyed, g_worker_locked;
+ * every fork must pass *g_clone_key; g_worker_locked, the worker runs under
+ * the allow list (pvf_sandbox_lock_execute_worker). The key is alone in a
+ * page its jobs do not inherit (MADV_DONTFORK): a job never has it in
+ * memory, and no job writes that page. Where the advice failed
+ * (g_clone_key_inherited), a job wipes its copy first thing. */
+static uint64_t *g_clone_key;
+static bool g_clone_keyed, g_worker_locked, g_clone_key_inherited;
+
+const void *pvf__sandbox_clone_key_page(void)
+{
+	return g_clone_key;
+}
 
 int pvf_sandbox_lock_execute_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r, pvf_error *err)
 {
@@ -412,9 +420,22 @@ int pvf_sandbox_lock_execute_worker(const pvf_sandbox_opts *o, pvf_sandbox_repor
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	close(pidfd);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *kp = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (kp == MAP_FAILED) {
+		e = errno;
+		explicit_bzero(&key, sizeof key);
+		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "clone key page: %s", strerror(e));
+		return pvf_error_set(err, PVF_E_NOMEM, "sandbox: clone key page: %s", strerror(e));
+	}
+	g_clone_key_inherited = madvise(kp, page, MADV_DONTFORK) < 0;
 	int rc = pvf__seccomp_clone_key(key, detail, sizeof detail);
-	if (rc == 0)
-		g_clone_key = key;
+	if (rc == 0) {
+		g_clone_key = kp;
+		*g_clone_key = key;
+	} else {
+		munmap(kp, page);
+	}
 	explicit_bzero(&key, sizeof key);
 	if (rc < 0) {
 		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "clone key: %s", detail);
@@ -435,9 +456,11 @@ int pvf_sandbox_lock_execute_worker(const pvf_sandbox_opts *o, pvf_sandbox_repor
  * worker that holds no capability (pvf_sandbox_lock_execute_worker). */
 static int keyed_child(pvf_error *err)
 {
-	/* The key's other copies were in registers (x86-64: the clone's
-	 * fifth argument, which the prctl below sets to 0), never in memory. */
-	explicit_bzero(&g_clone_key, sizeof g_clone_key);
+	/* The key's page is not this process's (unless the advice failed);
+	 * its other copies were in registers (x86-64: the clone's fifth
+	 * argument, which the prctl below sets to 0), never in memory. */
+	if (g_clone_key_inherited)
+		explicit_bzero(g_clone_key, sizeof *g_clone_key);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return pvf_error_set(err, PVF_E_IO, "sandbox: pdeathsig: %s", strerror(errno));
 	g_job_lean = true;
@@ -470,7 +493,7 @@ pid_t pvf_sandbox_fork_job(const pvf_sandbox_opts *o, pvf_sandbox_report *r, int
 	if (ret_pidfd)
 		*ret_pidfd = -1;
 	if (g_clone_keyed) {
-		pid = pvf__sandbox_clone_keyed(g_clone_key, &pidfd, &e);
+		pid = pvf__sandbox_clone_keyed(*g_clone_key, &pidfd, &e);
 		if (pid < 0)
 			return pvf_error_set(err, PVF_E_IO, "sandbox: fork job: %s", strerror(e));
 		if (pid == 0)

@@ -207,6 +207,9 @@ pid_t pvf__sandbox_clone_job(bool lean, bool *got_ns, int *err_no);
 /* A plain fork made with clone(CLONE_PIDFD|SIGCHLD), key as its fifth
  * argument; in the parent *ret_pidfd gets the child's pidfd. */
 pid_t pvf__sandbox_clone_keyed(uint64_t key, int *ret_pidfd, int *err_no);
+/* The page that holds a locked execute worker's clone key (NULL before the
+ * lock): a job has no mapping there (sandbox-probe-child checks it). */
+const void *pvf__sandbox_clone_key_page(void);
 int pvf__sandbox_probe_userns(char *detail, size_t cap);
 int pvf__sandbox_probe_pivot(char *detail, size_t cap);
 int pvf__sandbox_probe_jobns(char *detail, size_t cap);

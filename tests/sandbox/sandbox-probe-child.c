@@ -742,7 +742,8 @@ static void check_job_caps(bool may_exec)
 /* The worker takes the allow list on itself, as the execute worker does
  * once its artifact is loaded; every attempt is then one of its jobs
  * ("worker-locked"), which must need no install of its own, have no way to
- * fork (RLIMIT_NPROC 0), and be killed by every locked attempt. */
+ * fork (RLIMIT_NPROC 0), hold no copy of the worker's clone key, and be
+ * killed by every locked attempt. */
 static void locked_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r)
 {
 	pvf_error err;
@@ -773,6 +774,14 @@ static void locked_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r)
 		snprintf(msg, sizeof msg, "RLIMIT_NPROC %llu/%llu", (unsigned long long)rl.rlim_cur,
 			 (unsigned long long)rl.rlim_max);
 		check("locked-job-nproc", got && rl.rlim_cur == 0 && rl.rlim_max == 0, msg);
+		/* The worker's clone key is in a page the job does not have:
+		 * advice on an unmapped range fails with ENOMEM. */
+		const void *kp = pvf__sandbox_clone_key_page();
+		int ke = 0;
+		if (kp && madvise((void *)kp, (size_t)sysconf(_SC_PAGESIZE), MADV_NORMAL) < 0)
+			ke = errno;
+		snprintf(msg, sizeof msg, "key page %p: %s", kp, ke ? strerror(ke) : "mapped");
+		check("locked-job-no-key", kp && ke == ENOMEM, msg);
 		fflush(stdout);
 		_exit(0);
 	}

@@ -342,7 +342,7 @@ static void check_output(const char *out, const char *mode, bool no_pivot)
 	const char *checks_exec[] = { "job-lean", "job-namespaces", "job-capabilities", "dlopen-memfd",
 		"call-under-allowlist", "job-exit", NULL };
 	const char *checks_locked[] = { "worker-locked", "locked-job-inherits", "locked-job-nproc",
-		"locked-job-exit", NULL };
+		"locked-job-no-key", "locked-job-exit", NULL };
 	for (size_t i = 0; worker_locked && checks_locked[i]; i++) {
 		char key[96];
 		snprintf(key, sizeof key, "CHECK %s: ok", checks_locked[i]);
