@@ -165,13 +165,30 @@ static void wait_artifacts(const char *cache, int n)
 	assert_int_equal(artifacts(cache, NULL, 0), n);
 }
 
+/* Waits until `cache` holds n artifact files and the host has recorded
+ * them: the file is renamed into place just before the host takes its lock
+ * to mark the artifact ready, and a validation in between still runs on
+ * the pre-check tier. */
+static void wait_ready(pvfhost *h, const char *cache, int n)
+{
+	pvfhost_metrics m;
+
+	wait_artifacts(cache, n);
+	pvfhost_metrics_snapshot(h, &m);
+	for (int w = 0; w < 6000 && m.cache_artifacts < (uint64_t)n; w++) {
+		usleep(1000);
+		pvfhost_metrics_snapshot(h, &m);
+	}
+	assert_true(m.cache_artifacts >= (uint64_t)n);
+}
+
 /* Waits until `cache` holds n artifacts (the optimised one is ready),
  * then checks that a validation with input `in` runs on it. */
 static void expect_optimised(pvfhost *h, const char *cache, int n, uint32_t in)
 {
 	pvfhost_result info;
 
-	wait_artifacts(cache, n);
+	wait_ready(h, cache, n);
 	validate_spin(h, in, NULL, &info);
 	assert_false(info.fast_tier);
 }
@@ -825,7 +842,7 @@ static void test_deterministic_failure_remembered(void **state)
 	char pc[400];
 	snprintf(pc, sizeof(pc), "%s/precheck", cache);
 	assert_int_equal(artifacts(pc, NULL, 0), 1);
-	wait_artifacts(cache, 1);
+	wait_ready(h, cache, 1);
 	/* Then a validation needs no preparation. */
 	pvfhost_result info;
 	r.code = g_triv;
@@ -1005,7 +1022,7 @@ static void test_fast_unchecked(void **state)
 	expect_fast_first(h, 5);
 	snprintf(pc, sizeof(pc), "%s/precheck", cache);
 	assert_int_equal(artifacts(pc, NULL, 0), 1);
-	wait_artifacts(cache, 1);
+	wait_ready(h, cache, 1);
 	validate_spin(h, 6, NULL, &info);
 	assert_false(info.fast_tier);
 	assert_false(info.prepared);
@@ -1167,7 +1184,7 @@ static void test_fast_dropped_when_ready(void **state)
 	validate_spin(h, 13, NULL, &info);
 	assert_true(info.prepared);
 	assert_false(info.fast_tier);
-	wait_artifacts(cache, 2);
+	wait_ready(h, cache, 2);
 	pvfhost_metrics_snapshot(h, &m);
 	/* the first optimised, the other's pre-check tier and optimised */
 	assert_int_equal(m.preparations, 3);
