@@ -28,6 +28,9 @@
  * second job in reserve serves a request that comes while the worker is
  * still forking the replacement of the last one. Each
  * job starts from the same clean image; nothing a job does reaches the next.
+ * The worker's own frames are in buffers the jobs do not inherit (iobuf.h),
+ * so that serving a request writes as few pages as possible that the jobs
+ * share (each such write after a fork is a page copy).
  *
  * What the job sends is not trusted: it ran untrusted code. Its frame must
  * decode strictly, it must have exited 0, and the class of its error is
