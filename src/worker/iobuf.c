@@ -10,13 +10,23 @@
 /* The smallest mapping: a request and an answer of a small PVF fit. */
 #define IOBUF_MIN (64u << 10)
 
+void *pvf__map_unforked(size_t len, bool *inherited)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	bool failed = madvise(p, len, MADV_DONTFORK) < 0;
+	if (inherited)
+		*inherited = failed;
+	return p;
+}
+
 uint8_t *pvf__iobuf_get(pvf__iobuf *b, size_t n)
 {
-	size_t cap = IOBUF_MIN;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
 	if (n <= b->cap)
 		return b->p;
+
+	size_t cap = IOBUF_MIN, page = (size_t)sysconf(_SC_PAGESIZE);
 	while (cap < n) {
 		if (cap > SIZE_MAX / 2) {
 			errno = ENOMEM;
@@ -25,12 +35,11 @@ uint8_t *pvf__iobuf_get(pvf__iobuf *b, size_t n)
 		cap *= 2;
 	}
 	cap = (cap + page - 1) & ~(page - 1);
-	void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	/* Where the advice fails the buffer still works; the jobs then
+	 * inherit it, as they would a heap buffer. */
+	void *p = pvf__map_unforked(cap, NULL);
+	if (!p)
 		return NULL;
-	/* Where this fails (a kernel without it) the buffer still works; the
-	 * jobs then inherit it, as they would a heap buffer. */
-	(void)madvise(p, cap, MADV_DONTFORK);
 	pvf__iobuf_free(b);
 	b->p = p;
 	b->cap = cap;

@@ -12,8 +12,15 @@
 #ifndef PVF_WORKER_IOBUF_H
 #define PVF_WORKER_IOBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* An anonymous read-write mapping of len bytes (a multiple of the page
+ * size) that forked children do not inherit; *inherited (may be NULL) is
+ * set when the advice failed (a kernel without it) and they do. NULL (errno
+ * set) when no mapping could be made. */
+void *pvf__map_unforked(size_t len, bool *inherited);
 
 typedef struct pvf__iobuf {
 	uint8_t *p;

@@ -38,6 +38,7 @@
  * failure after unshare succeeded is fatal (the mount state is unknown).
  * Secure mode then requires: seccomp applied, and landlock or pivot_root.
  */
+#include "worker/iobuf.h"
 #include "worker/sandbox.h"
 
 #include <errno.h>
@@ -421,14 +422,13 @@ int pvf_sandbox_lock_execute_worker(const pvf_sandbox_opts *o, pvf_sandbox_repor
 		;
 	close(pidfd);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	void *kp = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (kp == MAP_FAILED) {
+	uint64_t *kp = pvf__map_unforked(page, &g_clone_key_inherited);
+	if (!kp) {
 		e = errno;
 		explicit_bzero(&key, sizeof key);
 		pvf__sandbox_note(r, PVF_SBF_SECCOMP_ALLOWLIST, false, false, "clone key page: %s", strerror(e));
 		return pvf_error_set(err, PVF_E_NOMEM, "sandbox: clone key page: %s", strerror(e));
 	}
-	g_clone_key_inherited = madvise(kp, page, MADV_DONTFORK) < 0;
 	int rc = pvf__seccomp_clone_key(key, detail, sizeof detail);
 	if (rc == 0) {
 		g_clone_key = kp;

@@ -52,7 +52,6 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -68,7 +67,7 @@ typedef struct job_slot {
 	int res_rd;    /* job -> worker: JOB_READY, then the result */
 	int pidfd;     /* the job's pidfd, or -1 (forked without one) */
 	bool ready;    /* JOB_READY read: the job waits for its request */
-	uint64_t seq;  /* fork order: CLOCK_MONOTONIC ns of the fork */
+	uint64_t seq;  /* fork order: the fork's time (pvf__now_us) */
 } job_slot;
 
 /* The byte a job writes on its result pipe once it waits for its request
@@ -266,11 +265,10 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 	s->req_wr = req[1];
 	s->res_rd = res[0];
 	s->ready = false;
-	/* The fork's time orders the slots (a counter in the worker's data
-	 * would cost a page copy per fork: that page is the job's too). */
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	s->seq = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	/* The fork's time orders the slots (forks are tens of µs apart; a
+	 * counter in the worker's data would cost a page copy per fork: that
+	 * page is the job's too). */
+	s->seq = pvf__now_us();
 	return 0;
 }
 
@@ -588,11 +586,11 @@ int main(int argc, char **argv)
 	}
 	/* From here on a served request does not call malloc in the worker
 	 * (its frames are in iobufs), so the heap each job inherits stays as it
-	 * is now. One
-	 * allocation larger than any free block sorts the blocks that frees
-	 * left in malloc's unsorted list: left there, every job's first
-	 * allocation would sort them, writing one inherited page per block
-	 * (sixteen here). volatile: the compiler drops a bare free(malloc()). */
+	 * is now. One allocation larger than any free block sorts the blocks
+	 * that frees left in malloc's unsorted list: left there, every job's
+	 * first allocation would sort them, writing one inherited page per
+	 * block (sixteen here). volatile: the compiler drops a bare
+	 * free(malloc()). */
 	{
 		void *volatile sort = malloc(96u << 10);
 		free(sort);
@@ -617,6 +615,7 @@ int main(int argc, char **argv)
 		/* serve() forks that slot's next job right after answering. */
 		if (serve(&w, pick_slot(&w, slots), p, n) < 0)
 			return 1;
+		/* A large frame's buffers are given back. */
 		pvf__iobuf_shrink(&g_req, IOBUF_KEEP);
 		pvf__iobuf_shrink(&g_res, IOBUF_KEEP);
 		pvf__iobuf_shrink(&g_ans, IOBUF_KEEP);
