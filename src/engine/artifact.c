@@ -2,14 +2,14 @@
  * artifact.c — artifact files: writing them atomically, verifying every
  * header field and both checksums, and loading the payload.
  *
- * Loading never dlopen()s a file on disk that it has not verified: the
- * whole file is read into memory, verified there, and the verified payload
- * bytes are copied into an anonymous memfd which is what gets loaded. A file
- * changed after verification therefore cannot change what runs.
+ * Loading never maps a file on disk that it has not verified: the whole
+ * file is read into memory, verified there, and the verified payload bytes
+ * are copied into an anonymous memfd, which the artifact loader (elf_load.c)
+ * maps. A file changed after verification therefore cannot change what
+ * runs.
  */
 #include "engine/artifact_format.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "engine/artifact.h"
+#include "engine/elf_load.h"
 #include "engine/glue_abi.h"
 #include "engine/rt.h"
+#include "engine/rt_symbols.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -319,7 +321,6 @@ int pvf_artifact_open(const char *path, const pvf_artifact_expect *expect, pvf_a
 	pvf_artifact *a = NULL;
 	uint8_t *buf = NULL;
 	size_t len, off;
-	char fdpath[64];
 	int fd = -1, e;
 	pvf_trap trap;
 
@@ -330,10 +331,12 @@ int pvf_artifact_open(const char *path, const pvf_artifact_expect *expect, pvf_a
 		free(buf);
 		return pvf_error_set(err, PVF_E_NOMEM, "out of memory");
 	}
-	a->fd = -1;
 	if (pvf__artifact_parse(buf, len, expect, &a->info, &off, err) < 0)
 		goto fail;
 
+	/* The code is mapped from a memfd copy of the verified bytes, so what
+	 * runs is what was checked, and its pages are shared by every process
+	 * forked afterwards. The mappings keep the memfd's pages alive. */
 	fd = memfd_create("pvfhost-artifact", MFD_CLOEXEC);
 	if (fd < 0) {
 		pvf_error_set(err, PVF_E_ARTIFACT_LOAD, "memfd_create: %s", strerror(errno));
@@ -344,25 +347,17 @@ int pvf_artifact_open(const char *path, const pvf_artifact_expect *expect, pvf_a
 		pvf_error_set(err, PVF_E_ARTIFACT_LOAD, "writing the artifact code: %s", strerror(-e));
 		goto fail;
 	}
+	if (pvf__elf_load(buf + off, len - off, fd, &pvf__rt_symbols, PVF_GLUE_ABI_SYMBOL, &a->code, err) < 0)
+		goto fail;
+	close(fd);
+	fd = -1;
 	free(buf);
 	buf = NULL;
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	/* The memfd stays open while the code is loaded: glibc recognises an
-	 * already-loaded object by its path, so two loaded artifacts must never
-	 * share a /proc/self/fd/N name. */
-	a->dl = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
-	a->fd = fd;
-	fd = -1;
-	if (!a->dl) {
-		const char *m = dlerror();
-		pvf_error_set(err, PVF_E_ARTIFACT_LOAD, "cannot load artifact code: %s", m ? m : "unknown");
+	if (a->code.export_size < sizeof(pvf_glue_abi)) {
+		pvf_error_set(err, PVF_E_ARTIFACT_CORRUPT, "artifact ABI table is too small");
 		goto fail;
 	}
-	a->abi = dlsym(a->dl, PVF_GLUE_ABI_SYMBOL);
-	if (!a->abi) {
-		pvf_error_set(err, PVF_E_ARTIFACT_LOAD, "artifact has no %s symbol", PVF_GLUE_ABI_SYMBOL);
-		goto fail;
-	}
+	a->abi = a->code.export_addr;
 	if (check_abi(a->abi, &a->info, err) < 0)
 		goto fail;
 	a->imports = calloc(a->abi->nimports + 1, sizeof(*a->imports));
@@ -408,10 +403,7 @@ void pvf_artifact_close(pvf_artifact *a)
 	for (uint32_t i = 0; i < a->nzombies; i++)
 		pvf__instance_free_zombie(a->zombies[i]);
 	free(a->zombies);
-	if (a->dl)
-		dlclose(a->dl);
-	if (a->fd >= 0)
-		close(a->fd);
+	pvf__elf_unload(&a->code);
 	free(a->imports);
 	free(a->exports);
 	pvf_artifact_info_clear(&a->info);

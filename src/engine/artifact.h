@@ -6,12 +6,12 @@
 #define PVF_ENGINE_ARTIFACT_H
 
 #include "engine/engine.h"
+#include "engine/elf_load.h"
 #include "engine/glue_abi.h"
 
 struct pvf_artifact {
 	pvf_artifact_info info;
-	void *dl;
-	int fd;                    /* memfd holding the loaded code */
+	pvf_elf_loaded code;       /* the mapped shared object */
 	const pvf_glue_abi *abi;
 	pvf_extern_desc *imports;
 	pvf_extern_desc *exports;

@@ -19,8 +19,11 @@
  *                  key is cached is fetched instead, and the chunks
  *                  compiled are added to the cache afterwards
  *   6. link        cc -shared <chunks>.o glue.o -o m.so            (child)
+ *                  (gcc and clang: without start files, libgcc static)
  *   7. stack bound largest frame from all the .su files x call-depth limit
- *   8. store       header + m.so written atomically (artifact.c)
+ *   8. store       m.so checked against what the artifact loader accepts
+ *                  (elf_load.c, rt_symbols.c), then header + m.so written
+ *                  atomically (artifact.c)
  *
  * Everything happens in a scratch directory that is removed at the end.
  * The stages' wall time, CPU time and peak RSS (of the children) are
@@ -38,12 +41,15 @@
 
 #include "engine/artifact_format.h"
 #include "engine/chunk_cache.h"
+#include "engine/elf_load.h"
 #include "engine/frames.h"
 #include "engine/glue.h"
+#include "engine/glue_abi.h"
 #include "engine/nancanon.h"
 #include "engine/proc.h"
 #include "engine/split.h"
 #include "engine/rt_config.h"
+#include "engine/rt_symbols.h"
 #include "engine/toolchain.h"
 #include "engine/translate.h"
 
@@ -570,12 +576,17 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	n = 0;
 	argv[n++] = tc.cc;
 	argv[n++] = "-shared";
+	if (tc.cc_kind != PVF_CC_TCC) {
+		/* No start files: their initialisers would never run (the loader
+		 * runs none). tcc has no such option; what it adds is skipped. */
+		argv[n++] = "-nostartfiles";
+		argv[n++] = "-static-libgcc";
+	}
 	argv[n++] = "-o";
 	argv[n++] = "m.so";
 	for (uint32_t u = 1; u < nunits; u++)
 		argv[n++] = units[u].obj;
 	argv[n++] = units[0].obj;
-	argv[n++] = "-lm";
 	argv[n] = NULL;
 	if (pvf__run_stage((char *const *)argv, dir, &stats.link, "the linker", err) < 0)
 		goto out;
@@ -604,6 +615,14 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	snprintf(path, sizeof(path), "%s/m.so", dir);
 	if (pvf__read_file(path, PVF_ARTIFACT_MAX_PAYLOAD, &so, &so_len, err) < 0)
 		goto out;
+	{
+		pvf_elf_info elf;
+		pvf_error why;
+		if (pvf__elf_parse(so, so_len, &pvf__rt_symbols, PVF_GLUE_ABI_SYMBOL, &elf, &why) < 0) {
+			pvf_error_set(err, PVF_E_TOOL, "the C compiler made code pvfhost cannot load: %s", why.msg);
+			goto out;
+		}
+	}
 	memset(&info, 0, sizeof(info));
 	info.toolchain_id = tc.id;
 	if (opts->has_code_hash)

@@ -22,8 +22,9 @@
  *                                         /etc/alternatives ro, /dev/{null,
  *                                         zero,urandom}, /tmp a size-capped
  *                                         tmpfs (compiler scratch)
- *                                 execute: /proc (dlopen("/proc/self/fd/N")
- *                                         of the memfd artifact needs it)
+ *                                 execute: nothing else (the artifact
+ *                                         is mapped from a memfd by the
+ *                                         engine's loader, no file needed)
  *   pvf__sandbox_pivot          chdir(new root); pivot_root(".", ".");
  *                               umount2(".", MNT_DETACH) drops the old root;
  *                               remount "/" read-only.
@@ -268,20 +269,10 @@ int pvf__sandbox_build_root(const pvf_sandbox_opts *o, pvf_sandbox_report *r,
 				MS_NOSUID | MS_NODEV | MS_NOEXEC, PREPARE_TMP_OPTS) < 0)
 			return pvf_error_set(err, PVF_E_IO, "sandbox: tmpfs /tmp: %s",
 					strerror(errno));
-	} else {
-		if ((rc = make_point(STAGING "/proc", true)) < 0)
-			return pvf_error_set(err, PVF_E_IO, "sandbox: mkdir proc: %s",
-					strerror(-rc));
-		/* Recursive: /proc's own submounts are locked to it. */
-		rc = bind_with_flags("/proc", STAGING "/proc", true,
-				MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, &what);
-		if (rc < 0)
-			return pvf_error_set(err, PVF_E_IO, "sandbox: %s /proc: %s", what,
-					strerror(-rc));
 	}
 	pvf__sandbox_note(r, PVF_SBF_MOUNTNS, true, true,
 			"tmpfs root, /work %s%s", o->mode == PVF_SANDBOX_EXECUTE ? "ro" : "rw",
-			o->mode == PVF_SANDBOX_EXECUTE ? ", /proc ro" :
+			o->mode == PVF_SANDBOX_EXECUTE ? "" :
 			", /usr /etc/ld.so.cache /dev/{null,zero,urandom} ro, /tmp tmpfs");
 	return 0;
 }

@@ -4,7 +4,8 @@
  *
  *   start (worker_common.c: HELLO, version check, sandbox)
  *     -> load and verify the artifact named in HELLO, once
- *        (pvf_artifact_open: checksum, dlopen of a memfd copy, init)
+ *        (pvf_artifact_open: checksum, a memfd copy mapped by the
+ *        artifact loader, init)
  *        failure: ERROR frame (artifact-* / runtime-construction), exit 1
  *     -> the allow list on the worker itself, inherited by every job
  *        (pvf_sandbox_lock_execute_worker; where it cannot go on, each job
@@ -36,7 +37,6 @@
  * decode strictly, it must have exited 0, and the class of its error is
  * looked up from the code here, not taken from the frame.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -79,9 +79,6 @@ typedef struct job_slot {
  * forks the replacement of the one just used (docs/performance.md, execute
  * path, step 22). */
 #define PREFORKED_JOBS 2
-
-/* The C math library artifacts may need (glibc's soname). */
-#define LIBM_SONAME "libm.so.6"
 
 static pvf_artifact *g_art;
 
@@ -548,11 +545,6 @@ int main(int argc, char **argv)
 	pvf_error_clear(&err);
 	for (int k = 0; k < PREFORKED_JOBS; k++)
 		slots[k] = (job_slot){ .pid = 0, .req_wr = -1, .res_rd = -1, .pidfd = -1 };
-	/* Artifacts that use floating point call libm (floor, nearbyint,
-	 * fmod...); load it now, while the system's library directories are visible:
-	 * the sandboxed root has none, and dlopen of the artifact then finds
-	 * libm.so.6 already loaded by its soname. */
-	void *libm = dlopen(LIBM_SONAME, RTLD_NOW | RTLD_GLOBAL);
 	rseq_unregister();
 	if (pvf__worker_start(&w, PVF_WORKER_EXECUTE, argc, argv, &err) < 0) {
 		pvf__worker_log(&w, "%s", err.msg);
@@ -564,12 +556,6 @@ int main(int argc, char **argv)
 		pvf__worker_send_error(&w, &err);
 		return 1;
 	}
-	/* An artifact that calls libm names it (the link drops -lm where
-	 * nothing uses it) and so keeps it loaded; otherwise it goes: its
-	 * mappings would be copied by every job's fork and torn down by every
-	 * job's exit. */
-	if (libm)
-		dlclose(libm);
 	/* From here on the worker only forks jobs and passes bytes: it takes
 	 * the jobs' allow list (with what its loop needs) on itself, so that no
 	 * job installs one (docs/sandbox.md). Where it cannot, each job

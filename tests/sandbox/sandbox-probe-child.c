@@ -33,12 +33,13 @@
  */
 #include "worker/sandbox.h"
 
-#include <dlfcn.h>
+#include "elf_fixture.h"
+#include "engine/elf_load.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/io_uring.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,8 @@ static const char *g_work;          /* the worker dir as the sandbox sees it */
 static pvf_sandbox_mode g_mode;
 static bool g_pivoted;
 static int g_memfd = -1;
+static const uint8_t *g_img;
+static size_t g_img_len;
 static const char *g_ctx = "worker";
 static bool g_lock;                 /* apply the allow list before the attempt */
 static bool g_locked_ctx;           /* the attempt runs under an allow list */
@@ -638,36 +641,36 @@ static void checks_prepare(void)
 	check("wasm2c-runs", rc == 0, msg);
 }
 
-/* Loads the memfd copy of libseccomp through /proc/self/fd, as the execute
- * worker loads an artifact, and calls into it. */
+/* What the fixture object calls outside itself (elf_fixture.h). */
+int fixture_import(int x)
+{
+	return 2 * x;
+}
+
+/* Maps the memfd copy of an artifact-shaped object with the artifact loader,
+ * as the execute worker maps an artifact, and calls into it. */
 static void checks_execute_job(void)
 {
-	char path[64], msg[128];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", g_memfd);
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *e = dlerror();
-		check("dlopen-memfd", false, e ? e : "?");
+	static const pvf_elf_symbol syms[] = { { "fixture_import", (void *)fixture_import } };
+	static const pvf_elf_symtab table = { syms, 1 };
+	pvf_elf_loaded l;
+	pvf_error err;
+	char msg[PVF_ERROR_MSG_MAX + 32];
+
+	if (pvf__elf_load(g_img, g_img_len, g_memfd, &table, "fixture_table", &l, &err) < 0) {
+		check("load-memfd", false, err.msg);
 		return;
 	}
-	typedef const struct scmp_version *(*ver_fn)(void);
-	ver_fn v = (ver_fn)dlsym(h, "seccomp_version");
-	const struct scmp_version *mine = seccomp_version();
-	const struct scmp_version *theirs = v ? v() : NULL;
-	bool ok = theirs && theirs != mine && theirs->major == mine->major &&
-		theirs->minor == mine->minor && theirs->micro == mine->micro;
-	snprintf(msg, sizeof msg, "second copy reports %u.%u.%u", theirs ? theirs->major : 0,
-			theirs ? theirs->minor : 0, theirs ? theirs->micro : 0);
-	check("dlopen-memfd", ok, msg);
-	if (!v)
-		return;
+	const struct fixture_table *t = l.export_addr;
+	int got = t->call(20);
+	snprintf(msg, sizeof msg, "call(20) = %d", got);
+	check("load-memfd", got == 41, msg);
 	/* Call into it again under the allow list, in a child. */
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (pvf_sandbox_lock_execute_job(NULL, NULL) < 0)
 			_exit(3);
-		const struct scmp_version *t = v();
-		_exit(t && t->major == mine->major ? 0 : 1);
+		_exit(t->call(1) == 3 ? 0 : 1);
 	}
 	int st = 0;
 	waitpid(pid, &st, 0);
@@ -798,21 +801,20 @@ static void locked_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r)
 	run_all(true);
 }
 
+/* Copies the fixture object (tests/elf) into a memfd and keeps its bytes,
+ * before the sandbox hides the build tree. */
 static int load_memfd(void)
 {
-	Dl_info info;
-	if (!dladdr((void *)seccomp_version, &info) || !info.dli_fname)
+	FILE *f = fopen(ELF_FIXTURE, "rb");
+	if (!f)
 		return -1;
-	int in = open(info.dli_fname, O_RDONLY | O_CLOEXEC);
+	static uint8_t buf[1 << 20];
+	g_img_len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	g_img = buf;
 	int fd = (int)syscall(SYS_memfd_create, "pvf-artifact", 0U); /* not CLOEXEC: kept */
-	if (in < 0 || fd < 0)
+	if (fd < 0 || g_img_len == 0 || write(fd, buf, g_img_len) != (ssize_t)g_img_len)
 		return -1;
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(in, buf, sizeof buf)) > 0)
-		if (write(fd, buf, (size_t)n) != n)
-			return -1;
-	close(in);
 	return fd;
 }
 
@@ -854,7 +856,7 @@ int main(int argc, char **argv)
 	if (g_mode == PVF_SANDBOX_EXECUTE) {
 		g_memfd = load_memfd();
 		if (g_memfd < 0) {
-			printf("SANDBOX-ERROR cannot copy libseccomp into a memfd\n");
+			printf("SANDBOX-ERROR cannot copy %s into a memfd\n", ELF_FIXTURE);
 			return 2;
 		}
 		o.keep_fds[o.nkeep_fds++] = g_memfd;

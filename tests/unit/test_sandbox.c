@@ -3,7 +3,8 @@
  * sandbox-probe-child in each mode (prepare, execute; with pivot_root and
  * landlock-only) and asserts that every escape attempt is blocked, that the
  * expected attempts were all made, and that a sandboxed worker can still do
- * its work (compile in prepare; dlopen a memfd and call into it in execute).
+ * its work (compile in prepare; map an artifact-shaped object from a memfd
+ * and call into it in execute).
  * In execute mode the child finally takes the allow list on itself, as the
  * execute worker does, and every attempt made by its jobs ("worker-locked")
  * must be blocked, whatever other feature is missing.
@@ -339,7 +340,7 @@ static void check_output(const char *out, const char *mode, bool no_pivot)
 		"job-exit", NULL };
 	/* An execute job under the allow list is not PID 1 of its own
 	 * namespace (job-lean, job-namespaces say which it is). */
-	const char *checks_exec[] = { "job-lean", "job-namespaces", "job-capabilities", "dlopen-memfd",
+	const char *checks_exec[] = { "job-lean", "job-namespaces", "job-capabilities", "load-memfd",
 		"call-under-allowlist", "job-exit", NULL };
 	const char *checks_locked[] = { "worker-locked", "locked-job-inherits", "locked-job-nproc",
 		"locked-job-no-key", "locked-job-exit", NULL };

@@ -726,7 +726,7 @@ static int maps_file(pid_t pid, const char *needle)
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "# %s: %s: libm mappings not checked (run as root to check them)\n", path,
+		fprintf(stderr, "# %s: %s: mappings not checked (run as root to check them)\n", path,
 			strerror(errno));
 		return -1;
 	}
@@ -755,9 +755,11 @@ static void test_libm_artifact(void **state)
 
 	(void)state;
 	prepare_module("worker_libm", "-Og", 0, dir, art);
-	/* The premise: the artifact's shared object names libm. */
+	/* The premise: the artifact's code calls nearbyint outside itself
+	 * (its dynamic string table names it), which the loader resolves from
+	 * pvfhost's own table (rt_symbols.c). */
 	uint8_t *a = read_file(art, &len);
-	assert_non_null(memmem(a, len, "libm.so.6", 9));
+	assert_non_null(memmem(a, len, "\0nearbyint\0", 11));
 	free(a);
 	pvf_worker *x = spawn(PVF_WORKER_EXECUTE, dir, art, &err);
 	if (!x)
@@ -770,22 +772,18 @@ static void test_libm_artifact(void **state)
 		assert_memory_equal(rep.output, want, sizeof(want));
 		pvf_worker_reply_free(&rep);
 	}
-	assert_int_not_equal(maps_file(pvf_worker_pid(x), "libm.so"), 0);
-	pvf_worker_free(x);
-
-	/* The trivial module calls nothing in libm: its worker unloaded it. */
-	x = spawn(PVF_WORKER_EXECUTE, g_triv_dir, g_triv_art, &err);
-	if (!x)
-		fail_msg("execute worker: %s", err.msg);
-	exec_req(&m, 2000, "", 0);
-	if (pvf_worker_execute(x, &m, &rep, &err) < 0)
-		fail_msg("execute: %s", err.msg);
-	pvf_worker_reply_free(&rep);
+	/* No shared library is loaded for it: a static worker maps none at
+	 * all (nor the dynamic loader), a dynamic one not libm. */
+#if EXECUTE_WORKER_STATIC
+	assert_int_not_equal(maps_file(pvf_worker_pid(x), ".so"), 1);
+#else
+	int libm = maps_file(pvf_worker_pid(x), "libm.so");
 #ifndef UNDER_ASAN
-	assert_int_not_equal(maps_file(pvf_worker_pid(x), "libm.so"), 1);
+	assert_int_not_equal(libm, 1);
 #else
 	/* The sanitizer run-time libraries load libm themselves. */
-	fprintf(stderr, "# libm unloading not checked in a sanitizer build\n");
+	fprintf(stderr, "# libm mapped: %d (not checked in a sanitizer build)\n", libm);
+#endif
 #endif
 	pvf_worker_free(x);
 }

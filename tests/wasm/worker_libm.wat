@@ -1,8 +1,9 @@
 ;; worker_libm.wat — validate_block reads an f64 X (little endian) from its
 ;; input and returns a ValidationResult whose head_data is the 16 bytes of
 ;; f64.floor(X) then f64.nearest(X). Compiled for x86-64 without SSE4.1, as
-;; the artifacts are, both are calls to the C math library (floor,
-;; nearbyint): the artifact needs libm.so.6 in the sandboxed worker.
+;; the artifacts are, f64.nearest is a call to the C math library's
+;; nearbyint (gcc inlines floor), which the artifact loader resolves from
+;; pvfhost's own table.
 (module
   (memory (export "memory") 2)
   (global (export "__heap_base") i32 (i32.const 1024))
