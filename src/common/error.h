@@ -65,7 +65,7 @@ typedef enum pvf_error_code {
 	/* Artifacts (POSSIBLY_INVALID: re-prepare and retry). */
 	PVF_E_ARTIFACT_CORRUPT, /* header, length or checksum mismatch */
 	PVF_E_ARTIFACT_FOREIGN, /* built by another toolchain or format version */
-	PVF_E_ARTIFACT_LOAD,    /* dlopen or ABI lookup failed */
+	PVF_E_ARTIFACT_LOAD,    /* the code could not be mapped (elf_load.c) */
 
 	/* Instantiation and execution. */
 	PVF_E_LINK,             /* an import could not be bound (DETERMINISTIC) */

@@ -5,7 +5,7 @@
  * Data flows one way:
  *
  *   pvf_engine_prepare()   wasm bytes + decoded module -> artifact file
- *   pvf_artifact_open()    artifact file -> verified, dlopen'ed pvf_artifact
+ *   pvf_artifact_open()    artifact file -> verified, mapped pvf_artifact
  *   pvf_instance_new()     pvf_artifact + import bindings -> pvf_instance
  *   pvf_instance_call()    pvf_instance + export name + args -> results | trap
  *
