@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "worker/heap_settle.h"
 #include "worker/iobuf.h"
 #include "worker/job_execute.h"
 #include "worker/job_limits.h"
@@ -570,17 +571,10 @@ int main(int argc, char **argv)
 		pvf__worker_log(&w, "%s", err.msg);
 		return 1;
 	}
-	/* From here on a served request does not call malloc in the worker
-	 * (its frames are in iobufs), so the heap each job inherits stays as it
-	 * is now. One allocation larger than any free block sorts the blocks
-	 * that frees left in malloc's unsorted list: left there, every job's
-	 * first allocation would sort them, writing one inherited page per
-	 * block (sixteen here). volatile: the compiler drops a bare
-	 * free(malloc()). */
-	{
-		void *volatile sort = malloc(96u << 10);
-		free(sort);
-	}
+	/* From here on a served request does not call malloc in the worker:
+	 * its free blocks are taken, so that the jobs' allocations come from
+	 * the top of the heap (heap_settle.c). */
+	pvf__heap_settle();
 	for (;;) {
 		uint8_t *p = NULL;
 		size_t n = 0;
