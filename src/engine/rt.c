@@ -47,14 +47,8 @@
 #include <unistd.h>
 #include <wasm-rt.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define RT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RT_ASAN 1
-#endif
-#endif
-#ifdef RT_ASAN
+#include "common/asan.h"
+#ifdef PVF_UNDER_ASAN
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -525,18 +519,18 @@ static void run_guarded(run_ctx *r)
 #define RT_STACK_GUARD 65536u
 
 static __thread run_ctx *t_run;              /* the run the context executes */
-#ifdef RT_ASAN
+#ifdef PVF_UNDER_ASAN
 static __thread const void *t_caller_bottom; /* the caller's stack, for ASan */
 static __thread size_t t_caller_size;
 #endif
 
 static void context_main(void)
 {
-#ifdef RT_ASAN
+#ifdef PVF_UNDER_ASAN
 	__sanitizer_finish_switch_fiber(NULL, &t_caller_bottom, &t_caller_size);
 #endif
 	run_guarded(t_run);
-#ifdef RT_ASAN
+#ifdef PVF_UNDER_ASAN
 	/* This stack is left for good: no fake stack to keep. */
 	__sanitizer_start_switch_fiber(NULL, t_caller_bottom, t_caller_size);
 #endif
@@ -556,12 +550,12 @@ static __attribute__((noinline)) int run_on_stack(uint8_t *sp, size_t size, run_
 	callee.uc_link = &caller;
 	makecontext(&callee, context_main, 0);
 	t_run = r;
-#ifdef RT_ASAN
+#ifdef PVF_UNDER_ASAN
 	void *fake = NULL;
 	__sanitizer_start_switch_fiber(&fake, sp, size);
 #endif
 	e = swapcontext(&caller, &callee) < 0 ? -errno : 0;
-#ifdef RT_ASAN
+#ifdef PVF_UNDER_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
 	t_run = NULL;

@@ -18,15 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/asan.h"
 #include "worker/worker_common.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define PVF_HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PVF_HAVE_ASAN 1
-#endif
-#endif
 
 /* Seconds of slack RLIMIT_CPU gives the monitor before it acts itself. */
 #define RLIMIT_CPU_SLACK_S 1
@@ -42,7 +35,7 @@ static void on_cpu_limit(int sig)
 
 bool pvf__job_limits_data_unsupported(void)
 {
-#ifdef PVF_HAVE_ASAN
+#ifdef PVF_UNDER_ASAN
 	return true;
 #else
 	return false;

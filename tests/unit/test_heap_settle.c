@@ -13,15 +13,8 @@
 
 #include <cmocka.h>
 
+#include "common/asan.h"
 #include "worker/heap_settle.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
 
 #define NBLOCKS 400
 #define NAFTER 8
@@ -33,7 +26,7 @@ static void test_settle(void **state)
 	uint8_t *after[NAFTER];
 
 	(void)state;
-#ifdef UNDER_ASAN
+#ifdef PVF_UNDER_ASAN
 	skip(); /* the sanitizer's allocator is not malloc's heap */
 #endif
 	/* A fragmented heap: blocks of many sizes, every other one freed. */

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/asan.h"
 #include "engine/artifact_format.h"
 #include "engine/engine.h"
 #include "host/worker_client.h"
@@ -56,14 +57,6 @@
 #endif
 #ifndef TEST_WASM_DIR
 #error "TEST_WASM_DIR must name the directory of the test modules"
-#endif
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
 #endif
 
 /* SCALE ValidationResult with every field empty/zero (see the header). */
@@ -633,7 +626,7 @@ static void test_prepare_out_of_memory(void **state)
 	size_t len;
 
 	(void)state;
-#ifdef UNDER_ASAN
+#ifdef PVF_UNDER_ASAN
 	skip();  /* RLIMIT_DATA cannot work next to ASan's shadow mappings */
 #endif
 	uint8_t *code = big_data_module(4u << 20, &len);
@@ -778,7 +771,7 @@ static void test_libm_artifact(void **state)
 	assert_int_not_equal(maps_file(pvf_worker_pid(x), ".so"), 1);
 #else
 	int libm = maps_file(pvf_worker_pid(x), "libm.so");
-#ifndef UNDER_ASAN
+#ifndef PVF_UNDER_ASAN
 	assert_int_not_equal(libm, 1);
 #else
 	/* The sanitizer run-time libraries load libm themselves. */
