@@ -38,7 +38,6 @@
  * failure after unshare succeeded is fatal (the mount state is unknown).
  * Secure mode then requires: seccomp applied, and landlock or pivot_root.
  */
-#include "worker/iobuf.h"
 #include "worker/sandbox.h"
 
 #include <errno.h>
@@ -57,6 +56,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "worker/iobuf.h"
 
 extern char **environ;
 

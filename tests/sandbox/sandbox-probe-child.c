@@ -34,6 +34,7 @@
 #include "worker/sandbox.h"
 
 #include "elf_fixture.h"
+#include "engine/artifact_format.h"
 #include "engine/elf_load.h"
 
 #include <errno.h>
@@ -805,15 +806,13 @@ static void locked_worker(const pvf_sandbox_opts *o, pvf_sandbox_report *r)
  * before the sandbox hides the build tree. */
 static int load_memfd(void)
 {
-	FILE *f = fopen(ELF_FIXTURE, "rb");
-	if (!f)
+	uint8_t *img;
+	pvf_error err;
+	if (pvf__read_file(ELF_FIXTURE, 1u << 20, &img, &g_img_len, &err) < 0)
 		return -1;
-	static uint8_t buf[1 << 20];
-	g_img_len = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	g_img = buf;
+	g_img = img;
 	int fd = (int)syscall(SYS_memfd_create, "pvf-artifact", 0U); /* not CLOEXEC: kept */
-	if (fd < 0 || g_img_len == 0 || write(fd, buf, g_img_len) != (ssize_t)g_img_len)
+	if (fd < 0 || write(fd, img, g_img_len) != (ssize_t)g_img_len)
 		return -1;
 	return fd;
 }

@@ -23,6 +23,7 @@
 #include "engine/elf_load.h"
 #include "engine/rt_symbols.h"
 #include "elf_fixture.h"
+#include "test_util.h"
 
 int fixture_import(int x)
 {
@@ -44,17 +45,9 @@ static const pvf_elf_symtab table = { syms, 3 };
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	assert_true(n > 0);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc((size_t)n);
-	assert_non_null(b);
-	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	uint8_t *b = test_read_file(path, len);
+	if (!b)
+		fail_msg("cannot read %s", path);
 	return b;
 }
 
