@@ -141,6 +141,8 @@ int cmd_prepare(int argc, char **argv)
 	printf("NaN tests: %llu at arithmetic, %llu at reads of locals; placed by the analysis in %u of %u functions\n",
 	       (unsigned long long)s.nan_tests_arith, (unsigned long long)s.nan_tests_read, s.nan_funcs_placed,
 	       s.nan_funcs);
+	printf("memory accesses through a base pointer: %llu in %u functions\n",
+	       (unsigned long long)s.membase_accesses, s.membase_funcs);
 	stage("translate", &s.translate);
 	stage("compile", &s.compile);
 	stage("link", &s.link);

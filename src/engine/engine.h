@@ -109,6 +109,10 @@ typedef struct pvf_prepare_stats {
 	 * the tests written: at arithmetic statements, at reads of locals. */
 	uint32_t nan_funcs_placed, nan_funcs;
 	uint64_t nan_tests_arith, nan_tests_read;
+	/* Memory accesses through a base pointer (membase.c): functions that
+	 * read it, loads and stores that use it. */
+	uint32_t membase_funcs;
+	uint64_t membase_accesses;
 } pvf_prepare_stats;
 
 /* Translates and compiles `wasm` (already decoded into `m`, whose rules the

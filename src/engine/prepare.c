@@ -5,8 +5,9 @@
  *                  for a big module several at once on partial modules,
  *                  their outputs stitched into the same text: translate.c)
  *   2. patch       m.c: precise trap kinds for tables and call_indirect,
- *                  float loads, NaN canonicalisation (nancanon.c, placed
- *                  by the module's analysis, wasm/nanflow.c)
+ *                  NaN canonicalisation (nancanon.c, placed by the
+ *                  module's analysis, wasm/nanflow.c), memory accesses
+ *                  through a base pointer (membase.c)
  *   3. glue        glue.c written from the decoded module (glue.c)
  *   4. split       m.c cut into chunks at function boundaries when it
  *                  is big enough (split.c), each written as c<key>.c
@@ -45,6 +46,7 @@
 #include "engine/frames.h"
 #include "engine/glue.h"
 #include "engine/glue_abi.h"
+#include "engine/membase.h"
 #include "engine/nancanon.h"
 #include "engine/proc.h"
 #include "engine/split.h"
@@ -150,32 +152,6 @@ static const char call_indirect_patch[] =
 	"  ? *(void **)((char *)(inst) + ((off) & ~PVF_IMPORT_OFFSET)) \\\n"
 	"  : (void *)((char *)(inst) + (off)))\n\n";
 
-/* wasm2c 1.0.32 keeps every loaded value alive with an empty asm statement
- * taking it in a general register ("r"), so that a load whose value is
- * unused still happens and traps. For f32 and f64 that costs a move from
- * the SSE register the load wrote to a general one, per load: in the
- * kernel suite's matrix product four per iteration, 1.29x of its time
- * (docs/performance.md). On x86-64 the float loads take the value in an
- * SSE register ("x") instead: the load still happens, nothing moves. tcc
- * and other targets keep wasm2c's definition. */
-static const char float_load_from[] = "DEFINE_LOAD(f32_load, f32, f32, f32)\nDEFINE_LOAD(f64_load, f64, f64, f64)\n";
-static const char float_load_to[] =
-	"/* pvfhost: float loads keep their value in an SSE register (prepare.c). */\n"
-	"#if defined(__x86_64__) && !defined(__TINYC__) && !WABT_BIG_ENDIAN\n"
-	"#define PVF_DEFINE_FLOAT_LOAD(name, t)                              \\\n"
-	"  static inline t name(wasm_rt_memory_t* mem, u64 addr) {           \\\n"
-	"    MEMCHECK(mem, addr, t);                                         \\\n"
-	"    t result;                                                       \\\n"
-	"    wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t));           \\\n"
-	"    wasm_asm(\"\" ::\"x\"(result));                                    \\\n"
-	"    return result;                                                  \\\n"
-	"  }\n"
-	"#else\n"
-	"#define PVF_DEFINE_FLOAT_LOAD(name, t) DEFINE_LOAD(name, t, t, t)\n"
-	"#endif\n"
-	"PVF_DEFINE_FLOAT_LOAD(f32_load, f32)\n"
-	"PVF_DEFINE_FLOAT_LOAD(f64_load, f64)\n";
-
 /* wasm2c 1.0.32 reports every table bounds failure and every call_indirect
  * failure with one code each; the spec distinguishes them. The prelude of
  * the generated file is fixed for a wabt version (which the toolchain id
@@ -234,16 +210,10 @@ static int patch_generated(const char *path, bool tcc, const pvf_nanflow *nf, pv
 		if (r < 0)
 			goto out;
 	}
-	a = strstr(buf, float_load_from);
-	if (!a || strstr(a + 1, float_load_from)) {
-		r = pvf_error_set(err, PVF_E_TOOL, "unexpected wasm2c output: float load helpers not found");
-		goto out;
-	}
-	end = (size_t)(a - buf) + sizeof(float_load_from) - 1;
-	r = replace_all(&buf, &len, (size_t)(a - buf), &end, float_load_from, float_load_to, err);
+	r = pvf__canonicalize_nans(&buf, &len, tcc, nf, stats, err);
 	if (r < 0)
 		goto out;
-	r = pvf__canonicalize_nans(&buf, &len, tcc, nf, stats, err);
+	r = pvf__membase_rewrite(&buf, &len, stats, err);
 	if (r < 0)
 		goto out;
 	r = pvf__write_file(path, buf, len, err);

@@ -181,7 +181,7 @@ int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_err
 	 * module's analysis (nancanon.c); 6: linked for pvfhost's own loader
 	 * (elf_load.c: no start files, libgcc static). "tcc compat N" names
 	 * the version of pvf__tcc_compat. */
-	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 6%s%s; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
+	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 7%s%s; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
 		     PVF_ARTIFACT_FORMAT_VERSION, PVF_GLUE_ABI_VERSION,
 		     opts && opts->nan_test_every_result ? "; nan tests everywhere" : "",
 		     tc->cc_kind == PVF_CC_TCC ? "; tcc compat 1" : "", tc->wasm2c_version, tc->cc, tc->cc_version);
