@@ -87,11 +87,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_remove_tree(g_dir);
 }
 
 static void expect_trap(pvf_instance *in, const char *fn, uint32_t nresults, pvf_trap_kind kind)

@@ -44,15 +44,10 @@ static char *wasm_path(const char *name)
 /* wasm2c output for tests/wasm/<name>.wasm, as preparation runs it. */
 static char *translate(const char *name, size_t *len)
 {
-	char cmd[1600], out[600];
-	char *text;
+	char out[600];
 
 	snprintf(out, sizeof(out), "%s/%s.c", g_dir, name);
-	snprintf(cmd, sizeof(cmd), "wasm2c --no-debug-names -n m '%s' -o '%s'", wasm_path(name), out);
-	test_sh(cmd);
-	text = (char *)test_read_file(out, len);
-	assert_non_null(text);
-	return text;
+	return test_wasm2c(wasm_path(name), out, len);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -91,11 +86,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_remove_tree(g_dir);
 }
 
 static void test_rewrite(void **state)

@@ -35,15 +35,10 @@ static char g_dir[] = "/tmp/pvfhost-test-split-XXXXXX";
 /* wasm2c output for `wasm_path` (what preparation translates). */
 static char *translate(const char *wasm_path, size_t *len)
 {
-	char cmd[1600], out[600];
-	char *text;
+	char out[600];
 
 	snprintf(out, sizeof(out), "%s/m.c", g_dir);
-	snprintf(cmd, sizeof(cmd), "wasm2c --no-debug-names -n m '%s' -o '%s'", wasm_path, out);
-	test_sh(cmd);
-	text = (char *)test_read_file(out, len);
-	assert_non_null(text);
-	return text;
+	return test_wasm2c(wasm_path, out, len);
 }
 
 static size_t count(const char *hay, size_t len, const char *needle)
@@ -118,11 +113,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_remove_tree(g_dir);
 }
 
 /* ---- the splitter ------------------------------------------------------ */

@@ -38,6 +38,26 @@ void test_sh(const char *cmd)
 	pvf__proc_result_clear(&res);
 }
 
+char *test_wasm2c(const char *wasm_path, const char *out_c, size_t *len)
+{
+	char cmd[2200];
+	char *text;
+
+	snprintf(cmd, sizeof(cmd), "wasm2c --no-debug-names -n m '%s' -o '%s'", wasm_path, out_c);
+	test_sh(cmd);
+	text = (char *)test_read_file(out_c, len);
+	assert_non_null(text);
+	return text;
+}
+
+int test_remove_tree(const char *dir)
+{
+	char cmd[1100];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 const char *test_corpus_dir(void)
 {
 	static char base[1024];

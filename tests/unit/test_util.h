@@ -17,6 +17,12 @@ uint8_t *test_read_file(const char *path, size_t *len);
 /* Runs `cmd` with sh -c; fails the test when it cannot run or exits
  * non-zero. */
 void test_sh(const char *cmd);
+/* wasm2c's output for the module at wasm_path, as preparation translates
+ * it, written to out_c and returned NUL-terminated (malloc'd); fails the
+ * test when wasm2c fails. */
+char *test_wasm2c(const char *wasm_path, const char *out_c, size_t *len);
+/* Removes dir and all it holds: 0, or -1 (a cmocka teardown's result). */
+int test_remove_tree(const char *dir);
 /* The shared corpus directory (PVFHOST_CORPUS, default
  * $PVFHOST_SOURCE_ROOT/../shared/corpus), or NULL when it is absent: the
  * caller then skips, but with CI=true the test fails instead. */
