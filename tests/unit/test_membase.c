@@ -1,11 +1,12 @@
 /*
  * test_membase.c — memory accesses through a base pointer each function
  * reads once (src/engine/membase.c): the rewrite of real wasm2c 1.0.32
- * output, the text it leaves alone, and the prepared code's loads and stores
+ * output, for a module's own memory and an imported one, the text it
+ * leaves alone, and the prepared code's loads and stores
  * with each compiler.
  *
- * Expected counts come from tests/wasm/membase.wat (which functions load or
- * store, and how often); expected values from the WebAssembly specification
+ * Expected counts come from tests/wasm/membase.wat and imports.wat (which
+ * functions load or store, and how often); expected values from the WebAssembly specification
  * (little-endian bytes, sign and zero extension, memory.grow); none from
  * this code.
  */
@@ -127,6 +128,27 @@ static void test_rewrite(void **state)
 	free(stores);
 	free(grow_before);
 	free(grow_after);
+	free(text);
+}
+
+/* An imported memory, as in PVFs (tests/wasm/imports.wat: one store). */
+static void test_rewrite_imported_memory(void **state)
+{
+	size_t len;
+	char *text = translate("imports", &len);
+	pvf_prepare_stats st;
+	pvf_error err;
+
+	(void)state;
+	assert_int_equal(count(text, "i32_store(instance->Z_envZ_memory, "), 1);
+	assert_int_equal(pvf__membase_rewrite(&text, &len, &st, &err), 0);
+	assert_int_equal(st.membase_funcs, 1);
+	assert_int_equal(st.membase_accesses, 1);
+	assert_int_equal(count(text, "u8* const pvf_mb = (instance->Z_envZ_memory)->data;\n"), 1);
+	assert_int_equal(count(text, "i32_store_b(pvf_mb, "), 1);
+	assert_int_equal(count(text, "i32_store(instance->Z_envZ_memory, "), 0);
+	/* memory.size and memory.grow still read the descriptor */
+	assert_non_null(strstr(text, "wasm_rt_grow_memory(instance->Z_envZ_memory, "));
 	free(text);
 }
 
@@ -292,6 +314,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rewrite),
+		cmocka_unit_test(test_rewrite_imported_memory),
 		cmocka_unit_test(test_unrecognised_text),
 		cmocka_unit_test(test_gcc),
 		cmocka_unit_test(test_clang),
