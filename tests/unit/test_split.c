@@ -395,33 +395,78 @@ static void test_split_wrapped_header(void **state)
 
 /* ---- the process runner ------------------------------------------------ */
 
+/* The text of `path` ("" when it does not exist), malloc'd. */
+static char *log_text(const char *path)
+{
+	size_t len;
+	char *t = (char *)test_read_file(path, &len);
+
+	return t ? t : strdup("");
+}
+
 static void test_run_parallel(void **state)
 {
-	char *ok[] = { (char *)"sh", (char *)"-c", (char *)"sleep 0.4", NULL };
+	char log[600], meet_cmd[2200], step_cmd[1400], mark3[800], mark4[800];
+	char *sleep_ok[] = { (char *)"sh", (char *)"-c", (char *)"sleep 0.4", NULL };
+	char *meet[] = { (char *)"sh", (char *)"-c", meet_cmd, NULL };
+	char *step[] = { (char *)"sh", (char *)"-c", step_cmd, NULL };
+	char *slow[] = { (char *)"sh", (char *)"-c", (char *)"sleep 1", NULL };
 	char *bad[] = { (char *)"sh", (char *)"-c", (char *)"echo broken-unit; exit 3", NULL };
+	char *third[] = { (char *)"sh", (char *)"-c", mark3, NULL };
+	char *fourth[] = { (char *)"sh", (char *)"-c", mark4, NULL };
 	char *missing[] = { (char *)"/nonexistent/pvfhost-no-such-tool", NULL };
-	char *const *const two[] = { ok, ok };
-	char *const *const failing[] = { ok, bad, ok, ok };
+	char *const *const sleepers[] = { sleep_ok, sleep_ok };
+	char *const *const meeting[] = { meet, meet };
+	char *const *const steps[] = { step, step };
+	char *const *const failing[] = { slow, bad, third, fourth };
 	char *const *const absent[] = { missing };
 	pvf_stage_stats st;
 	pvf_error err;
+	char *t;
 
 	(void)state;
-	/* two 0.4 s sleeps with two slots overlap; with one they do not */
+	snprintf(log, sizeof(log), "%s/run-log", g_dir);
+	/* Each unit writes "s" to the log when it starts and "e" when it ends.
+	 * A meeting unit ends only once two units have started (it gives up
+	 * after 60 s), so both end only if they run at the same time. */
+	snprintf(meet_cmd, sizeof(meet_cmd),
+		 "echo s >> '%s'; i=0; until [ \"$(grep -c s '%s')\" -ge 2 ]; do "
+		 "i=$((i+1)); [ $i -lt 6000 ] || exit 9; sleep 0.01; done; echo e >> '%s'",
+		 log, log, log);
+	snprintf(step_cmd, sizeof(step_cmd), "echo s >> '%s'; sleep 0.05; echo e >> '%s'", log, log);
+	snprintf(mark3, sizeof(mark3), "echo 3 >> '%s'", log);
+	snprintf(mark4, sizeof(mark4), "echo 4 >> '%s'", log);
+
+	/* two slots: the units run at once */
+	unlink(log);
+	assert_int_equal(pvf__run_parallel(meeting, 2, NULL, 2, "meeting", &st, &err), 0);
+	t = log_text(log);
+	assert_string_equal(t, "s\ns\ne\ne\n");
+	free(t);
+	/* one slot: one after the other */
+	unlink(log);
+	assert_int_equal(pvf__run_parallel(steps, 2, NULL, 1, "step", &st, &err), 0);
+	t = log_text(log);
+	assert_string_equal(t, "s\ne\ns\ne\n");
+	free(t);
+	/* wall time is the whole run's; CPU time the children's */
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(pvf__run_parallel(two, 2, NULL, 2, "sleeper", &st, &err), 0);
-	assert_true(st.wall_s >= 0.39 && st.wall_s < 0.75);
+	assert_int_equal(pvf__run_parallel(sleepers, 2, NULL, 2, "sleeper", &st, &err), 0);
+	assert_true(st.wall_s >= 0.39);
 	assert_true(st.cpu_s < st.wall_s);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(pvf__run_parallel(two, 2, NULL, 1, "sleeper", &st, &err), 0);
+	assert_int_equal(pvf__run_parallel(sleepers, 2, NULL, 1, "sleeper", &st, &err), 0);
 	assert_true(st.wall_s >= 0.79);
-	/* a failure is reported with its output; nothing starts after it */
-	memset(&st, 0, sizeof(st));
+	/* a failure is reported with its output; nothing starts after it
+	 * (the first unit is still running when the second fails) */
+	unlink(log);
 	assert_int_equal(pvf__run_parallel(failing, 4, NULL, 2, "the C compiler", &st, &err), -1);
 	assert_int_equal(err.code, PVF_E_COMPILE);
 	assert_non_null(strstr(err.msg, "the C compiler failed (exit 3)"));
 	assert_non_null(strstr(err.msg, "broken-unit"));
-	assert_true(st.wall_s < 0.75);   /* units 3 and 4 never ran */
+	t = log_text(log);
+	assert_string_equal(t, "");
+	free(t);
 	/* a tool that cannot be started is a host failure */
 	memset(&st, 0, sizeof(st));
 	assert_int_equal(pvf__run_parallel(absent, 1, NULL, 2, "the C compiler", &st, &err), -1);
