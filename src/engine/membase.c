@@ -174,15 +174,17 @@ static void put(char **w, const char *s, size_t n)
  * accesses memory. */
 static void rewrite_def(const char *s, const char *e, char **w, uint32_t *funcs, uint64_t *calls)
 {
-	const char *body = memchr(s, '\n', (size_t)(e - s)), *p, *expr;
+	/* the signature (wasm2c wraps a long one) ends at the first brace */
+	const char *body = memchr(s, '{', (size_t)(e - s)), *p, *expr;
 	size_t expr_len;
 	access a;
 
-	if (!body || body - s < 1 || body[-1] != '{' || !next_access(s, body, e, NULL, 0, &a)) {
+	if (!body || body - s < 2 || body[-2] != ')' || body[-1] != ' ' || body + 1 >= e || body[1] != '\n' ||
+	    !next_access(s, body + 2, e, NULL, 0, &a)) {
 		put(w, s, (size_t)(e - s));
 		return;
 	}
-	body++;
+	body += 2;
 	expr = a.expr;
 	expr_len = a.expr_len;
 	put(w, s, (size_t)(body - s));

@@ -31,8 +31,8 @@ static char g_dir[] = "/tmp/pvfhost-test-membase-XXXXXX";
 
 /* In tests/wasm/membase.wat: functions with a load or store, and loads and
  * stores in all. */
-#define WAT_FUNCS_WITH_ACCESS 18u
-#define WAT_ACCESSES 29u
+#define WAT_FUNCS_WITH_ACCESS 19u
+#define WAT_ACCESSES 30u
 
 static char *wasm_path(const char *name)
 {
@@ -121,6 +121,11 @@ static void test_rewrite(void **state)
 	/* an exported function named like a helper is not taken for one */
 	stores = definition(text, "w2c_i32_load");
 	assert_non_null(strstr(stores, "i32_load_b(pvf_mb, (u64)(w2c_i0))"));
+	free(stores);
+	/* a signature on two lines */
+	stores = definition(text, "w2c_store9");
+	assert_non_null(strstr(stores, "u32 w2c_p7, \n"));
+	assert_non_null(strstr(stores, "i32_store_b(pvf_mb, "));
 	free(stores);
 	stores = definition(text, "w2c_stores");
 	assert_int_equal(count(stores, "_b(pvf_mb, "), 9);

@@ -51,6 +51,11 @@
     (i64.store (local.get $a) (i64.const 0x0102030405060708))
     (i64.add (i64.load (local.get $a)) (i64.extend_i32_u (i32.load (i32.const 0)))))
 
+  ;; Nine parameters: wasm2c writes the signature on two lines.
+  (func (export "store9")
+    (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (i32.store (local.get 0) (local.get 8)))
+
   ;; The first byte past the memory's current size.
   (func (export "beyond") (result i32)
     (i32.load8_u (i32.mul (memory.size) (i32.const 65536)))))
