@@ -47,6 +47,7 @@
 #include "engine/artifact_format.h"
 #include "engine/engine.h"
 #include "host/worker_client.h"
+#include "wasm/module.h"
 #include "worker/worker_common.h"
 
 #ifndef PREPARE_WORKER
@@ -729,6 +730,77 @@ static int maps_file(pid_t pid, const char *needle)
 	return found;
 }
 
+/* Prepares tests/wasm/<name>.wasm with the engine itself and without the
+ * PVF rules (the prepare worker applies them, and they refuse a start
+ * function) into a new directory's "artifact". */
+static void engine_prepare_module(const char *name, char *ret_dir, char *ret_art)
+{
+	char path[600];
+	uint8_t *code;
+	size_t len;
+	pvf_module *m = NULL;
+	pvf_prepare_opts o = { 0 };
+	pvf_error err;
+
+	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
+	code = read_file(path, &len);
+	new_dir(ret_dir, 300);
+	snprintf(ret_art, 600, "%s/artifact", ret_dir);
+	if (pvf_module_decode(code, len, NULL, &m, &err) < 0)
+		fail_msg("decode %s: %s", name, err.msg);
+	if (pvf_engine_prepare(code, len, m, &o, ret_art, NULL, &err) < 0)
+		fail_msg("prepare %s: %s", name, err.msg);
+	pvf_module_free(m);
+	free(code);
+}
+
+/* Three jobs call "bump" (tests/wasm/worker_state.wat): each must see the
+ * instance as instantiation left it. */
+static void bump_three_times(pvf_worker *x, uint32_t want_global, uint32_t want_memory)
+{
+	const uint8_t want[8] = {
+		(uint8_t)want_global, 0, 0, 0, (uint8_t)want_memory, 0, 0, 0,
+	};
+	pvf_msg_execute m;
+	pvf_worker_reply rep;
+	pvf_error err;
+
+	for (int i = 0; i < 3; i++) {
+		exec_req(&m, 2000, "", 0);
+		snprintf(m.export_name, sizeof(m.export_name), "bump");
+		if (pvf_worker_execute(x, &m, &rep, &err) < 0)
+			fail_msg("execute: %s", err.msg);
+		assert_int_equal(rep.output_len, sizeof(want));
+		assert_memory_equal(rep.output, want, sizeof(want));
+		pvf_worker_reply_free(&rep);
+	}
+}
+
+/* Every job starts from the instance as instantiation made it: what one
+ * job changes (a global, memory) does not reach the next, with or without
+ * a start function (which each job's instantiation runs once). */
+static void test_jobs_start_clean(void **state)
+{
+	char dir[300], art[600];
+	pvf_worker *x;
+	pvf_error err;
+
+	(void)state;
+	prepare_module("worker_state", "-Og", 0, dir, art);
+	x = spawn(PVF_WORKER_EXECUTE, dir, art, &err);
+	if (!x)
+		fail_msg("execute worker: %s", err.msg);
+	bump_three_times(x, 1, 6);
+	pvf_worker_free(x);
+
+	engine_prepare_module("worker_state_start", dir, art);
+	x = spawn(PVF_WORKER_EXECUTE, dir, art, &err);
+	if (!x)
+		fail_msg("execute worker: %s", err.msg);
+	bump_three_times(x, 11, 11);
+	pvf_worker_free(x);
+}
+
 static void test_libm_artifact(void **state)
 {
 	/* IEEE 754 binary64, little endian: -2.5 in; floor -3.0 and
@@ -869,6 +941,7 @@ int main(void)
 		cmocka_unit_test(test_sigstop_prepare_worker),
 		cmocka_unit_test(test_prepare_out_of_memory),
 		cmocka_unit_test(test_recursion_depth_deterministic),
+		cmocka_unit_test(test_jobs_start_clean),
 		cmocka_unit_test(test_libm_artifact),
 		cmocka_unit_test(test_corrupt_artifact),
 		cmocka_unit_test(test_execute_latency),
