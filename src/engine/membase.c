@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ctext.h"
 #include "engine/split.h"
 
 /* wasm2c's last helper instantiation; the `_b` variants go after it. */
@@ -103,11 +104,6 @@ static const char base_var[] = "pvf_mb";
 static const char decl_head[] = "  u8* const pvf_mb = (";
 static const char decl_tail[] = ")->data;\n";
 
-static bool ident_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
 static bool is_helper(const char *p, size_t n)
 {
 	for (size_t i = 0; i < sizeof(helper_names) / sizeof(helper_names[0]); i++)
@@ -129,7 +125,7 @@ static bool access_at(const char *lo, const char *hi, const char *p, access *a)
 {
 	const char *n = p, *e = p + 1;
 
-	while (n > lo && ident_char(n[-1]))
+	while (n > lo && pvf__c_ident_char(n[-1]))
 		n--;
 	if (!is_helper(n, (size_t)(p - n)))
 		return false;
@@ -138,9 +134,9 @@ static bool access_at(const char *lo, const char *hi, const char *p, access *a)
 	if ((size_t)(hi - e) < 10 || memcmp(e, "instance->", 10) != 0)
 		return false;
 	e += 10;
-	if (e >= hi || !ident_char(*e))
+	if (e >= hi || !pvf__c_ident_char(*e))
 		return false;
-	while (e < hi && ident_char(*e))
+	while (e < hi && pvf__c_ident_char(*e))
 		e++;
 	if ((size_t)(hi - e) < 2 || e[0] != ',' || e[1] != ' ' || (size_t)(e - (p + 1)) > MAX_EXPR)
 		return false;
@@ -151,15 +147,19 @@ static bool access_at(const char *lo, const char *hi, const char *p, access *a)
 }
 
 /* The next access in [p, hi) through the memory `expr` (NULL: any), or
- * NULL. */
+ * NULL. Every access's memory expression contains "instance->", which is
+ * far rarer in the text than '(': the search goes from one to the next. */
 static const char *next_access(const char *lo, const char *p, const char *hi, const char *expr, size_t expr_len,
 			       access *a)
 {
-	while ((p = memchr(p, '(', (size_t)(hi - p)))) {
-		if (access_at(lo, hi, p, a) &&
+	while (p < hi && (p = memmem(p, (size_t)(hi - p), "instance->", 10))) {
+		const char *open = p - 1;
+		if (open > lo && *open == '&')
+			open--;
+		if (open > lo && *open == '(' && access_at(lo, hi, open, a) &&
 		    (!expr || (a->expr_len == expr_len && !memcmp(a->expr, expr, expr_len))))
-			return p;
-		p++;
+			return open;
+		p += 10;
 	}
 	return NULL;
 }
@@ -192,13 +192,15 @@ static void rewrite_def(const char *s, const char *e, char **w, uint32_t *funcs,
 	put(w, expr, expr_len);
 	put(w, decl_tail, sizeof(decl_tail) - 1);
 	(*funcs)++;
-	for (p = body; next_access(s, p, e, expr, expr_len, &a);) {
+	/* a holds the first access already */
+	p = body;
+	do {
 		put(w, p, (size_t)(a.open - p));
 		put(w, "_b(", 3);
 		put(w, base_var, sizeof(base_var) - 1);
 		p = a.expr + a.expr_len;
 		(*calls)++;
-	}
+	} while (next_access(s, p, e, expr, expr_len, &a));
 	put(w, p, (size_t)(e - p));
 }
 

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ctext.h"
+
 static const char nan_canon_defs[] =
 	"\n/* pvfhost: NaN canonicalisation. Every float arithmetic result that is a\n"
 	" * NaN becomes the canonical NaN (f32 0x7fc00000, f64 0x7ff8000000000000),\n"
@@ -109,16 +111,11 @@ static bool parse_float_stmt(const char *line, size_t ll, float_stmt *st)
 	return st->semi && (st->semi[1] == '\n' || st->semi[1] == '\0' || st->semi[1] == ' ');
 }
 
-static bool ident_char(char c)
-{
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 /* Whether the whole identifier v (length n) occurs in [a, b). */
 static bool has_var(const char *a, const char *b, const char *v, size_t n)
 {
 	for (const char *q = a; q + n <= b; q++)
-		if (!memcmp(q, v, n) && (q + n == b || !ident_char(q[n])) && (q == a || !ident_char(q[-1])))
+		if (!memcmp(q, v, n) && (q + n == b || !pvf__c_ident_char(q[n])) && (q == a || !pvf__c_ident_char(q[-1])))
 			return true;
 	return false;
 }
@@ -292,7 +289,7 @@ static bool func_line(const char *line, size_t ll, bool def, const char **name, 
 		: after >= e || (*after != ',' && *after != ')'))
 		return false;
 	*name = paren;
-	while (*name > line + 7 && ident_char((*name)[-1]))
+	while (*name > line + 7 && pvf__c_ident_char((*name)[-1]))
 		(*name)--;
 	*nl = (size_t)(paren - *name);
 	return *nl > 0;
