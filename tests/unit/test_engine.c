@@ -18,7 +18,6 @@
 
 #include "engine/engine.h"
 #include "engine/rt.h"
-#include "wasm/module.h"
 #include "test_util.h"
 
 static char g_dir[] = "/tmp/pvfhost-test-engine-XXXXXX";
@@ -29,27 +28,16 @@ static char *prepare(const char *name, const char *cc, const char *opt, uint32_t
 {
 	char path[512];
 	static int seq;
-	uint8_t *wasm;
-	size_t len;
-	pvf_module *m = NULL;
-	pvf_error err;
 	pvf_prepare_opts o = { 0 };
 	char *out = malloc(512);
 
 	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
-	wasm = test_read_file(path, &len);
-	assert_non_null(wasm);
-	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
-		fail_msg("decode %s: %s", name, err.msg);
 	o.cc = cc;
 	o.opt_level = opt;
 	o.max_call_depth = depth;
 	o.max_memory_pages = pages;
 	snprintf(out, 512, "%s/%s-%d.art", g_dir, name, seq++);
-	if (pvf_engine_prepare(wasm, len, m, &o, out, NULL, &err) < 0)
-		fail_msg("prepare %s: %s", name, err.msg);
-	pvf_module_free(m);
-	free(wasm);
+	test_prepare_wasm(path, &o, out, NULL);
 	return out;
 }
 

@@ -24,7 +24,6 @@
 #include "engine/engine.h"
 #include "engine/membase.h"
 #include "engine/proc.h"
-#include "wasm/module.h"
 #include "test_util.h"
 
 static char g_dir[] = "/tmp/pvfhost-test-membase-XXXXXX";
@@ -214,9 +213,7 @@ static void run_with(const char *cc, const char *opt)
 		0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0,
 	};
 	char out[600];
-	uint8_t *wasm, bytes[36];
-	size_t len;
-	pvf_module *m = NULL;
+	uint8_t bytes[36];
 	pvf_prepare_opts o = { 0 };
 	pvf_prepare_stats st;
 	pvf_artifact *a = NULL;
@@ -227,18 +224,11 @@ static void run_with(const char *cc, const char *opt)
 	float f;
 	double d;
 
-	wasm = test_read_file(wasm_path("membase"), &len);
-	assert_non_null(wasm);
-	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
-		fail_msg("decode: %s", err.msg);
 	o.cc = cc;
 	o.opt_level = opt;
 	snprintf(out, sizeof(out), "%s/membase-%s%s.art", g_dir, cc, opt);
-	if (pvf_engine_prepare(wasm, len, m, &o, out, &st, &err) < 0)
-		fail_msg("prepare with %s %s: %s", cc, opt, err.msg);
+	test_prepare_wasm(wasm_path("membase"), &o, out, &st);
 	assert_int_equal(st.membase_accesses, WAT_ACCESSES);
-	pvf_module_free(m);
-	free(wasm);
 	if (pvf_artifact_open(out, NULL, &a, &err) < 0)
 		fail_msg("open: %s", err.msg);
 	if (pvf_instance_new(a, NULL, 0, NULL, &in, &trap, &err) < 0)

@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 
 #include "engine/artifact_format.h"
+#include "engine/engine.h"
 #include "engine/proc.h"
+#include "wasm/module.h"
 
 uint8_t *test_read_file(const char *path, size_t *len)
 {
@@ -48,6 +50,23 @@ char *test_wasm2c(const char *wasm_path, const char *out_c, size_t *len)
 	text = (char *)test_read_file(out_c, len);
 	assert_non_null(text);
 	return text;
+}
+
+void test_prepare_wasm(const char *wasm_path, const pvf_prepare_opts *o, const char *out, pvf_prepare_stats *st)
+{
+	size_t len;
+	uint8_t *wasm = test_read_file(wasm_path, &len);
+	pvf_module *m = NULL;
+	pvf_error err;
+
+	if (!wasm)
+		fail_msg("cannot read %s", wasm_path);
+	if (pvf_module_decode(wasm, len, NULL, &m, &err) < 0)
+		fail_msg("decode %s: %s", wasm_path, err.msg);
+	if (pvf_engine_prepare(wasm, len, m, o, out, st, &err) < 0)
+		fail_msg("prepare %s: %s", wasm_path, err.msg);
+	pvf_module_free(m);
+	free(wasm);
 }
 
 int test_remove_tree(const char *dir)

@@ -21,6 +21,13 @@ void test_sh(const char *cmd);
  * it, written to out_c and returned NUL-terminated (malloc'd); fails the
  * test when wasm2c fails. */
 char *test_wasm2c(const char *wasm_path, const char *out_c, size_t *len);
+struct pvf_prepare_opts;
+struct pvf_prepare_stats;
+/* Decodes the module at wasm_path and prepares it with the engine (no PVF
+ * rules) into the artifact file out; fails the test on any error. `st` may
+ * be NULL. */
+void test_prepare_wasm(const char *wasm_path, const struct pvf_prepare_opts *o, const char *out,
+		       struct pvf_prepare_stats *st);
 /* Removes dir and all it holds: 0, or -1 (a cmocka teardown's result). */
 int test_remove_tree(const char *dir);
 /* The shared corpus directory (PVFHOST_CORPUS, default

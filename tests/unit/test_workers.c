@@ -44,10 +44,9 @@
 #include <unistd.h>
 
 #include "common/asan.h"
-#include "engine/artifact_format.h"
 #include "engine/engine.h"
 #include "host/worker_client.h"
-#include "wasm/module.h"
+#include "test_util.h"
 #include "worker/worker_common.h"
 
 #ifndef PREPARE_WORKER
@@ -82,11 +81,10 @@ static void new_dir(char *out, size_t cap)
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
-	uint8_t *buf = NULL;
-	pvf_error err;
+	uint8_t *buf = test_read_file(path, len);
 
-	if (pvf__read_file(path, (size_t)1 << 30, &buf, len, &err) < 0)
-		fail_msg("%s", err.msg);
+	if (!buf)
+		fail_msg("cannot read %s", path);
 	return buf;
 }
 
@@ -736,22 +734,12 @@ static int maps_file(pid_t pid, const char *needle)
 static void engine_prepare_module(const char *name, char *ret_dir, char *ret_art)
 {
 	char path[600];
-	uint8_t *code;
-	size_t len;
-	pvf_module *m = NULL;
 	pvf_prepare_opts o = { 0 };
-	pvf_error err;
 
 	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
-	code = read_file(path, &len);
 	new_dir(ret_dir, 300);
 	snprintf(ret_art, 600, "%s/artifact", ret_dir);
-	if (pvf_module_decode(code, len, NULL, &m, &err) < 0)
-		fail_msg("decode %s: %s", name, err.msg);
-	if (pvf_engine_prepare(code, len, m, &o, ret_art, NULL, &err) < 0)
-		fail_msg("prepare %s: %s", name, err.msg);
-	pvf_module_free(m);
-	free(code);
+	test_prepare_wasm(path, &o, ret_art, NULL);
 }
 
 /* Three jobs call "bump" (tests/wasm/worker_state.wat): each must see the
