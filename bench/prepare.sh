@@ -38,9 +38,9 @@ def st(name):
     m = re.search(name + r"\s+wall\s+([\d.]+) s\s+cpu\s+([\d.]+) s\s+peak rss\s+([\d.]+) MiB", out)
     return m.groups() if m else ("?", "?", "?")
 t, c = st("translate"), st("compile")
-l = st("link")
+l, d, s = st("link"), st("decode"), st("store")
 m = re.search(r"largest frame (\d+) bytes, native stack ([\d.]+) MiB", out)
-print(f"{float(t[0]):.2f} s / {float(t[1]):.2f} s / {float(t[2]):.0f} MiB | {float(c[0]):.2f} s / {float(c[1]):.2f} s / {float(c[2]):.0f} MiB | {float(l[0]):.2f} s | FRAME {m.group(1)} B | {m.group(2)} MiB")
+print(f"{float(t[0]):.2f} s / {float(t[1]):.2f} s / {float(t[2]):.0f} MiB | {float(c[0]):.2f} s / {float(c[1]):.2f} s / {float(c[2]):.0f} MiB | {float(l[0]):.2f} s | FRAME {m.group(1)} B | {m.group(2)} MiB | {float(d[0]):.3f} s / {float(d[1]):.3f} s / {float(d[2]):.0f} MiB | {float(s[0]):.3f} s")
 PY
 )
     row=${row/FRAME/${total} s |}

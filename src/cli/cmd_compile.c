@@ -1,10 +1,13 @@
 /*
  * cmd_compile.c — `pvfhost prepare FILE -o ARTIFACT`: decode, check the PVF
  * rules, translate and compile into an artifact, and print what each stage
- * cost. Also the helper other commands use to prepare a code file.
+ * cost (decoding in this process; the other stages in the compiler
+ * processes). Also the helper other commands use to prepare a code file.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "blob/blob.h"
 #include "cli/cli.h"
@@ -13,14 +16,32 @@
 #include "hostapi/registry.h"
 #include "wasm/rules.h"
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 int cli_prepare_file(const char *path, const pvf_prepare_opts *opts, bool check_rules, const char *out,
-		     pvf_prepare_stats *stats, pvf_error *err)
+		     pvf_stage_stats *decode, pvf_prepare_stats *stats, pvf_error *err)
 {
 	pvf_decode_opts d = { .features = PVF_FEATURES_ALL };
 	pvf_module *m = NULL;
 	uint8_t *code = NULL;
 	size_t len;
 	pvf_blob_info bi;
+	double t0 = now_s(), c0 = self_cpu_s();
 	int r = -1;
 
 	if (pvf_blob_read_file(path, NULL, &code, &len, &bi, err) < 0)
@@ -34,6 +55,14 @@ int cli_prepare_file(const char *path, const pvf_prepare_opts *opts, bool check_
 		ro.allow_missing_imports = true;
 		if (pvf_rules_check(m, &ro, &v, err) < 0 || pvf_rule_verdict_to_error(&v, err) < 0)
 			goto out;
+	}
+	if (decode) {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		decode->wall_s = now_s() - t0;
+		decode->cpu_s = self_cpu_s() - c0;
+		decode->peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	}
 	r = pvf_engine_prepare(code, len, m, opts, out, stats, err);
 out:
@@ -105,6 +134,7 @@ int cmd_prepare(int argc, char **argv)
 {
 	pvf_prepare_opts o = { 0 };
 	pvf_prepare_stats s;
+	pvf_stage_stats dec = { 0 };
 	pvf_error err;
 	const char *path = NULL, *out = NULL;
 	bool rules = true;
@@ -125,7 +155,7 @@ int cmd_prepare(int argc, char **argv)
 	}
 	if (!path || !out)
 		return cli_usage("prepare: FILE and -o ARTIFACT are required");
-	if (cli_prepare_file(path, &o, rules, out, &s, &err) < 0) {
+	if (cli_prepare_file(path, &o, rules, out, &dec, &s, &err) < 0) {
 		if (err.cls == PVF_CLASS_DETERMINISTIC) {
 			printf("invalid: %s: %s\n", pvf_error_code_name(err.code), err.msg);
 			return CLI_VERDICT;
@@ -143,6 +173,7 @@ int cmd_prepare(int argc, char **argv)
 	       s.nan_funcs);
 	printf("memory accesses through a base pointer: %llu in %u functions\n",
 	       (unsigned long long)s.membase_accesses, s.membase_funcs);
+	stage("decode", &dec);
 	stage("translate", &s.translate);
 	stage("compile", &s.compile);
 	stage("link", &s.link);

@@ -134,7 +134,7 @@ int cmd_invoke(int argc, char **argv)
 		}
 		close(fd);
 		made_tmp = true;
-		if (cli_prepare_file(path, &o, false, tmp, NULL, &err) < 0) {
+		if (cli_prepare_file(path, &o, false, tmp, NULL, NULL, &err) < 0) {
 			rc = cli_fail(&err, path);
 			goto out;
 		}

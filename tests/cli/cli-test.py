@@ -10,6 +10,7 @@ Prints one line per check and the closing line "N passed, N failed".
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,10 @@ arts = [os.path.join(cache, "t1.art"), os.path.join(cache, "t2.art")]
 outs = [run("prepare", traps, "--no-rules", "-o", a, "--chunk-bytes", "1", "--chunk-cache", chunks) for a in arts]
 check("prepare --chunk-cache: cold run compiles every unit",
       outs[0].returncode == 0 and "(0 from the chunk cache)" in outs[0].stdout, outs[0].stdout + outs[0].stderr)
+stages = re.findall(r"^  (\w+) +wall +([\d.]+) s +cpu +([\d.]+) s +peak rss +([\d.]+) MiB$", outs[0].stdout, re.M)
+check("prepare prints the cost of each stage, decoding first",
+      [s[0] for s in stages] == ["decode", "translate", "compile", "link", "store"] and
+      float(stages[0][3]) > 0 and float(stages[2][1]) > 0 and float(stages[2][3]) > 0, outs[0].stdout)
 units = [l for l in outs[1].stdout.splitlines() if l.startswith("compilation units:")]
 check("prepare --chunk-cache: warm run takes all chunks from the cache, same bytes",
       outs[1].returncode == 0 and units and units[0].split()[2] != "0" and
