@@ -12,17 +12,10 @@
 #include "blob/blob.h"
 #include "cli/cli.h"
 #include "cli/prepare_file.h"
+#include "common/clock.h"
 #include "engine/engine.h"
 #include "hostapi/registry.h"
 #include "wasm/rules.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double self_cpu_s(void)
 {
@@ -41,7 +34,7 @@ int cli_prepare_file(const char *path, const pvf_prepare_opts *opts, bool check_
 	uint8_t *code = NULL;
 	size_t len;
 	pvf_blob_info bi;
-	double t0 = now_s(), c0 = self_cpu_s();
+	double t0 = pvf_clock_s(), c0 = self_cpu_s();
 	int r = -1;
 
 	if (pvf_blob_read_file(path, NULL, &code, &len, &bi, err) < 0)
@@ -60,7 +53,7 @@ int cli_prepare_file(const char *path, const pvf_prepare_opts *opts, bool check_
 		struct rusage ru;
 
 		getrusage(RUSAGE_SELF, &ru);
-		decode->wall_s = now_s() - t0;
+		decode->wall_s = pvf_clock_s() - t0;
 		decode->cpu_s = self_cpu_s() - c0;
 		decode->peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	}

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 struct cli_progress {
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -23,17 +25,10 @@ struct cli_progress {
 	pvfhost *h;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *ticker(void *arg)
 {
 	cli_progress *p = arg;
-	double t0 = now_s();
+	double t0 = pvf_clock_s();
 	struct timespec ts;
 
 	pthread_mutex_lock(&p->mu);
@@ -47,7 +42,7 @@ static void *ticker(void *arg)
 		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 		if (p->stop)
 			break;
-		double el = now_s() - t0;
+		double el = pvf_clock_s() - t0;
 		if (el < 1.0)
 			continue;
 		const char *stage = "queued";

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 #define CLIENT_NAME "pvfhost-client"
 
 struct pvf_client {
@@ -52,14 +54,6 @@ static int send_frame(pvf_client *c, int enc_rc, uint8_t *frame, size_t len, pvf
 	return rc;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int recv_all(pvf_client *c, uint8_t *p, size_t n, int64_t deadline, bool first, pvf_error *err)
 {
 	size_t got = 0;
@@ -68,7 +62,7 @@ static int recv_all(pvf_client *c, uint8_t *p, size_t n, int64_t deadline, bool 
 		ssize_t r;
 
 		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - (int64_t)pvf_clock_ms();
 			struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 			int pr;
 
@@ -103,7 +97,7 @@ static int recv_payload(pvf_client *c, uint8_t **ret, size_t *ret_len, pvf_error
 	uint8_t hdr[4];
 	size_t n = 0;
 	uint8_t *p;
-	int64_t deadline = c->timeout_ms >= 0 ? now_ms() + c->timeout_ms : -1;
+	int64_t deadline = c->timeout_ms >= 0 ? (int64_t)pvf_clock_ms() + c->timeout_ms : -1;
 
 	if (recv_all(c, hdr, 4, deadline, true, err) < 0)
 		return -1;

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "daemon/metrics_http.h"
 
@@ -76,14 +77,6 @@ struct pvf_metrics_http {
 	int64_t accept_pause_until;
 	conn conns[MAX_CONNS];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- addresses ------------------------------------------------------- */
 
@@ -478,7 +471,7 @@ static void *serve(void *arg)
 		struct pollfd pfd[2 + MAX_CONNS];
 		int slot[2 + MAX_CONNS];
 		nfds_t nfds = 0;
-		int64_t now = now_ms(), wake = INT64_MAX;
+		int64_t now = (int64_t)pvf_clock_ms(), wake = INT64_MAX;
 		bool room = false;
 		int timeout, rc;
 
@@ -512,7 +505,7 @@ static void *serve(void *arg)
 		}
 		if (rc > 0 && pfd[0].revents)
 			break;
-		now = now_ms();
+		now = (int64_t)pvf_clock_ms();
 		for (nfds_t k = 1; rc > 0 && k < nfds; k++) {
 			conn *c;
 

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "daemon/dproto.h"
 #include "daemon/metrics_http.h"
@@ -100,14 +101,6 @@ struct server {
 	pvf_metrics_http *http;
 	bool stopping;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- completions (any thread) ------------------------------------------------ */
 
@@ -502,7 +495,7 @@ static void conn_close_soon(conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
-	c->close_deadline = now_ms() + CLOSE_LINGER_MS;
+	c->close_deadline = (int64_t)pvf_clock_ms() + CLOSE_LINGER_MS;
 	/* Stop the work nobody will read. */
 	conn_abandon(c->srv, c);
 }
@@ -948,7 +941,7 @@ static void accept_all(server *s)
 static bool update_conns(server *s)
 {
 	bool lingering = false;
-	int64_t now = now_ms();
+	int64_t now = (int64_t)pvf_clock_ms();
 
 	for (conn *c = s->conns, *n; c; c = n) {
 		uint32_t want;
@@ -1072,7 +1065,7 @@ static int add_fd(server *s, int fd, void *tag, pvf_error *err)
 
 static void shutdown_all(server *s)
 {
-	int64_t start = now_ms(), last_note = start;
+	int64_t start = (int64_t)pvf_clock_ms(), last_note = start;
 
 	if (s->lfd >= 0) {
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
@@ -1093,7 +1086,7 @@ static void shutdown_all(server *s)
 	 * pre-checks still running (their results go nowhere). */
 	while (s->pc_running > 0) {
 		struct pollfd pfd = { .fd = s->efd, .events = POLLIN };
-		int64_t now = now_ms();
+		int64_t now = (int64_t)pvf_clock_ms();
 
 		if (now - last_note >= 5000) {
 			pvf_log(PVF_LOG_INFO, LOG, "event=shutdown-wait prechecks=%u waited_ms=%lld", s->pc_running,

@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "engine/artifact_format.h"
 #include "engine/chunk_cache.h"
 #include "engine/elf_load.h"
@@ -456,7 +457,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		goto out;
 
 	/* 2. patch, 3. glue (counted as translation) */
-	t0 = pvf__now();
+	t0 = pvf_clock_s();
 	snprintf(path, sizeof(path), "%s/m.c", dir);
 	{
 		pvf_nanflow nf;
@@ -486,18 +487,18 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		if (pvf__write_file(path, pvf__tcc_compat, strlen(pvf__tcc_compat), err) < 0)
 			goto out;
 	}
-	stats.translate.wall_s += pvf__now() - t0;
+	stats.translate.wall_s += pvf_clock_s() - t0;
 
 	/* 4. split (counted as compilation): units[0] is the glue, then the
 	 * chunks, or m itself when the module is not split. */
-	t0 = pvf__now();
+	t0 = pvf_clock_s();
 	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
 	if (plan_units(dir, &tc, depth_flag, opts->chunk_cache_dir, min_chunk_bytes(opts, &tc), &gen, gen_len, &units,
 		       &nunits, err) < 0)
 		goto out;
 	free(gen);
 	gen = NULL;
-	stats.compile.wall_s += pvf__now() - t0;
+	stats.compile.wall_s += pvf_clock_s() - t0;
 
 	/* 5. compile what the cache did not have, biggest first */
 	for (uint32_t u = 0; u < nunits; u++) {
@@ -581,7 +582,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	}
 
 	/* 8. store */
-	t0 = pvf__now();
+	t0 = pvf_clock_s();
 	snprintf(path, sizeof(path), "%s/m.so", dir);
 	if (pvf__read_file(path, PVF_ARTIFACT_MAX_PAYLOAD, &so, &so_len, err) < 0)
 		goto out;
@@ -606,7 +607,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	info.native_stack_bytes = stack;
 	if (pvf__artifact_write(out_path, &info, so, so_len, err) < 0)
 		goto out;
-	stats.store.wall_s = pvf__now() - t0;
+	stats.store.wall_s = pvf_clock_s() - t0;
 	stats.max_frame_bytes = max_frame;
 	stats.native_stack_bytes = stack;
 	stats.artifact_bytes = so_len;

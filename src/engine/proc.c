@@ -20,13 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-double pvf__now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "common/clock.h"
 
 void pvf__stage_add(pvf_stage_stats *a, const pvf_stage_stats *b)
 {
@@ -80,7 +74,7 @@ int pvf__proc_run(char *const argv[], const char *cwd, pvf_proc_result *res, pvf
 {
 	int out[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
 	struct rusage ru;
-	double t0 = pvf__now();
+	double t0 = pvf_clock_s();
 	size_t cap = PVF_PROC_OUTPUT_MAX, len = 0;
 	int child_errno = 0, status = 0;
 	pid_t pid;
@@ -152,7 +146,7 @@ fail:
 		pvf__proc_result_clear(res);
 		return pvf_error_set(err, PVF_E_TOOL, "cannot run %s: %s", argv[0], strerror(child_errno));
 	}
-	res->stats.wall_s = pvf__now() - t0;
+	res->stats.wall_s = pvf_clock_s() - t0;
 	res->stats.cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 			   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	res->stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;

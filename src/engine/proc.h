@@ -37,6 +37,4 @@ void pvf__stage_add(pvf_stage_stats *a, const pvf_stage_stats *b);
 /* Resolves `name` through PATH to an absolute path (caller frees), or NULL. */
 char *pvf__which(const char *name);
 
-double pvf__now(void);
-
 #endif

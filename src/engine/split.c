@@ -69,6 +69,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "engine/proc.h"
 
 #define HIDDEN "__attribute__((visibility(\"hidden\")))"
@@ -680,7 +681,7 @@ int pvf__run_parallel(char *const *const argvs[], uint32_t n, const char *cwd, u
 	child ch[PVF_PARALLEL_MAX_PROCS];
 	struct pollfd pfd[PVF_PARALLEL_MAX_PROCS];
 	uint32_t next = 0, running = 0;
-	double t0 = pvf__now();
+	double t0 = pvf_clock_s();
 	bool failed = false;
 
 	if (n > PVF_PARALLEL_MAX_PROCS)
@@ -761,6 +762,6 @@ int pvf__run_parallel(char *const *const argvs[], uint32_t n, const char *cwd, u
 	}
 	for (uint32_t i = 0; i < jobs; i++)
 		free(ch[i].output);
-	stage->wall_s += pvf__now() - t0;
+	stage->wall_s += pvf_clock_s() - t0;
 	return failed ? -1 : 0;
 }

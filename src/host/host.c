@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "host/exec_params.h"
 
@@ -39,14 +40,6 @@
 #define HOST_RECHECK_MS 100u
 /* Attempts to start an execute worker for a job before it fails. */
 #define HOST_SPAWN_ATTEMPTS 3u
-
-uint64_t pvf__host_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void hex8(const uint8_t *p, char out[17])
 {
@@ -336,7 +329,7 @@ static void route(struct pvfhost *h, job *j)
 		if (pvf_store_lookup(h->store, &a->key) == 1) {
 			a->state = ART_READY;
 			pvf_metric_add(h->m.hits, 1);
-			j->checked_ms = pvf__host_now_ms();
+			j->checked_ms = pvf_clock_ms();
 			execq_push(h, j);
 			return;
 		}
@@ -347,7 +340,7 @@ static void route(struct pvfhost *h, job *j)
 	if (fast_available(h, j)) {
 		/* Run on the pre-check tier's artifact now; the optimised one
 		 * is (still, or again) prepared for the next validations. */
-		uint64_t now = pvf__host_now_ms();
+		uint64_t now = pvf_clock_ms();
 		if (a->state == ART_NEW ||
 		    (a->state == ART_FAILED && !a->fail_det && a->failures <= h->cfg.prepare_retries &&
 		     now - a->fail_at_ms >= h->cfg.prepare_retry_cooldown_ms)) {
@@ -361,7 +354,7 @@ static void route(struct pvfhost *h, job *j)
 		return;
 	}
 	if (a->state == ART_FAILED) {
-		uint64_t now = pvf__host_now_ms();
+		uint64_t now = pvf_clock_ms();
 		if (a->fail_det || a->failures > h->cfg.prepare_retries ||
 		    now - a->fail_at_ms < h->cfg.prepare_retry_cooldown_ms) {
 			e = a->fail;
@@ -615,7 +608,7 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 			a->state = ART_FAILED;
 			a->fail = *err;
 			a->fail_det = true;
-			a->fail_at_ms = pvf__host_now_ms();
+			a->fail_at_ms = pvf_clock_ms();
 		}
 		pvf_metric_add(h->m.preparations_failed, 1);
 	} else if (ok && pvf_store_add(h->store, &a->key, err) == 0) {
@@ -629,7 +622,7 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 			prep_error(p, oc, err);
 		a->state = ART_FAILED;
 		a->fail = *err;
-		a->fail_at_ms = pvf__host_now_ms();
+		a->fail_at_ms = pvf_clock_ms();
 		a->fail_det = err->cls == PVF_CLASS_DETERMINISTIC;
 		/* A pre-check timeout rejects the code but must not stop a
 		 * lenient preparation later. */
@@ -688,7 +681,7 @@ static void *prep_thread(void *arg)
 		pvf_error err;
 		char path[4096];
 		bool ok = false;
-		uint64_t t0 = pvf__host_now_ms();
+		uint64_t t0 = pvf_clock_ms();
 
 		memset(&rep, 0, sizeof(rep));
 		pvf_error_clear(&err);
@@ -721,7 +714,7 @@ static void *prep_thread(void *arg)
 		} else {
 			pvf_error_prefix(&err, "cannot start a prepare worker");
 		}
-		double secs = (double)(pvf__host_now_ms() - t0) / 1000.0;
+		double secs = (double)(pvf_clock_ms() - t0) / 1000.0;
 		pvf_worker_reply_free(&rep);
 
 		pthread_mutex_lock(&h->mu);
@@ -868,7 +861,7 @@ static void exec_failed(struct pvfhost *h, job *j, pvf_error *err)
 			pvf_log(PVF_LOG_INFO, "execute", "event=retry job=%llu error=%s delay_ms=%llu",
 				(unsigned long long)j->id, pvf_error_code_name(err->code),
 				(unsigned long long)h->cfg.execute_retry_delay_ms);
-			j->not_before_ms = pvf__host_now_ms() + h->cfg.execute_retry_delay_ms;
+			j->not_before_ms = pvf_clock_ms() + h->cfg.execute_retry_delay_ms;
 			if (bit == RETRY_REPREPARE)
 				reprepare(h, j);
 			else
@@ -898,7 +891,7 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 	 * store (a blocking caller running it itself) is not looked at twice. */
 	uint64_t checked = j->checked_ms;
 	j->checked_ms = 0;
-	bool good = (!fast && checked && pvf__host_now_ms() - checked < HOST_RECHECK_MS) ||
+	bool good = (!fast && checked && pvf_clock_ms() - checked < HOST_RECHECK_MS) ||
 		    pvf_store_lookup(fast ? h->pc_store : h->store, &key) == 1;
 	if (!good && fast) {
 		/* The pre-check tier's artifact is gone: wait for the optimised. */
@@ -937,7 +930,7 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 		m.params_len = j->params_len;
 		pthread_mutex_lock(&h->mu);
 		j->worker_pid = pvf_worker_pid(s->w);
-		j->start_ms = pvf__host_now_ms();
+		j->start_ms = pvf_clock_ms();
 		j->res.queue_us = (j->start_ms - j->submit_ms) * 1000u;
 		j->res.attempts++;
 		bool cancelled = j->cancelled;
@@ -1028,7 +1021,7 @@ static void run_job(struct pvfhost *h, exec_slot *s, job *j)
 			pthread_mutex_unlock(&h->mu);
 			exec_drop_worker(h, s, true);
 			pthread_mutex_lock(&h->mu);
-			j->not_before_ms = pvf__host_now_ms() + 50u * j->spawn_failures;
+			j->not_before_ms = pvf_clock_ms() + 50u * j->spawn_failures;
 			execq_push(h, j);
 		} else if (rep.outcome == PVF_WORKER_REFUSED && is_artifact_error(err.code) && !j->cancelled) {
 			/* Never ran: re-prepare and run, whatever the priority. */
@@ -1085,7 +1078,7 @@ exec_slot *pvf__host_borrow_slot(struct pvfhost *h, job *j)
 	j->direct = false;
 	if (!direct || j->state != JOB_QUEUED)
 		return NULL;
-	if (execq_total(h) == 1 && !h->stopping && job_eligible(j, pvf__host_now_ms()))
+	if (execq_total(h) == 1 && !h->stopping && job_eligible(j, pvf_clock_ms()))
 		for (uint32_t i = 0; i < h->neslots; i++) {
 			exec_slot *s = &h->eslots[i];
 			if (s->busy)
@@ -1137,7 +1130,7 @@ static void *exec_thread(void *arg)
 		}
 		if (h->stopping)
 			break;
-		uint64_t now = pvf__host_now_ms();
+		uint64_t now = pvf_clock_ms();
 		job *j = exec_pick(h, s, now);
 		if (!j) {
 			cond_wait_until(&h->exec_cv, &h->mu, next_retry(h, now));
@@ -1166,7 +1159,7 @@ static void *completer_thread(void *arg)
 	for (;;) {
 		/* Also the host's timer: jobs past their deadline are dropped
 		 * here even while every execute slot is busy. */
-		uint64_t next = sweep(h, pvf__host_now_ms());
+		uint64_t next = sweep(h, pvf_clock_ms());
 		job *j = h->done_head;
 		if (!j) {
 			if (h->completer_stop)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "engine/engine.h"
 #include "host/exec_params.h"
@@ -438,7 +439,7 @@ int pvfhost_heads_up(pvfhost *h, const uint8_t *code, size_t code_len, const pvf
 	if (a->state == ART_READY || a->state == ART_NEW)
 		a->state = pvf_store_lookup(h->store, &a->key) == 1 ? ART_READY : ART_NEW;
 	if (a->state == ART_FAILED && !a->fail_det && a->failures <= h->cfg.prepare_retries &&
-	    pvf__host_now_ms() - a->fail_at_ms >= h->cfg.prepare_retry_cooldown_ms)
+	    pvf_clock_ms() - a->fail_at_ms >= h->cfg.prepare_retry_cooldown_ms)
 		a->state = ART_NEW;
 	if (a->state == ART_NEW && pvf__host_want_prep(h, a, PREP_BACKGROUND, code, code_len, &ep, &e) < 0) {
 		to_public(err, &e);
@@ -475,7 +476,7 @@ static job *job_new(const pvfhost_validate_req *req, pvfhost_error *err)
 	j->prio = (int)req->priority;
 	if (req->export_name)
 		snprintf(j->export_name, sizeof(j->export_name), "%s", req->export_name);
-	j->submit_ms = pvf__host_now_ms();
+	j->submit_ms = pvf_clock_ms();
 	if (req->deadline_ms)
 		j->deadline_ms = j->submit_ms + req->deadline_ms;
 	return j;

@@ -214,8 +214,6 @@ struct pvfhost {
 	uint64_t errors_by_code[PVF_E__COUNT];
 };
 
-uint64_t pvf__host_now_ms(void);
-
 /* host_api.c: the worker program `name` ("pvfhost-prepare-worker"), found as
  * docs/host.md says; `configured` first when not NULL. */
 int pvf__host_find_worker(const char *configured, const char *name, char *out, size_t n, pvf_error *err);

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "engine/engine.h"
 #include "worker/worker_common.h"
 
@@ -83,14 +84,6 @@ const char *pvf_worker_outcome_name(pvf_worker_outcome o)
 	}
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int send_all(int fd, const uint8_t *p, size_t len, pvf_error *err)
 {
 	while (len) {
@@ -126,7 +119,7 @@ static void drain_log(pvf_worker *w)
 static void describe_exit(pvf_worker *w, char *out, size_t cap)
 {
 	int status;
-	uint64_t until = now_us() + REAP_GRACE_MS * 1000u;
+	uint64_t until = pvf_clock_us() + REAP_GRACE_MS * 1000u;
 
 	snprintf(out, cap, "it closed its socket");
 	for (;;) {
@@ -141,7 +134,7 @@ static void describe_exit(pvf_worker *w, char *out, size_t cap)
 			}
 			return;
 		}
-		if (r < 0 || now_us() >= until)
+		if (r < 0 || pvf_clock_us() >= until)
 			return;
 		struct timespec ts = { 0, 2000000 };
 		nanosleep(&ts, NULL);
@@ -241,7 +234,7 @@ static int wait_frame(pvf_worker *w, uint64_t deadline, uint8_t **ret, size_t *r
 	struct pollfd pf[2];
 
 	for (;;) {
-		uint64_t now = now_us();
+		uint64_t now = pvf_clock_us();
 		if (now >= deadline) {
 			*oc = PVF_WORKER_TIMEOUT;
 			return pvf_error_set(err, PVF_E_TIMEOUT, "no answer from the worker in time");
@@ -262,11 +255,11 @@ static int wait_frame(pvf_worker *w, uint64_t deadline, uint8_t **ret, size_t *r
 			drain_log(w);
 		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		now = now_us();
+		now = pvf_clock_us();
 		ms = now >= deadline ? 1 : (int)((deadline - now + 999) / 1000);
 		if (pvf_proto_recv(w->sock, MAX_REPLY, ms, ret, ret_len, err) == 0)
 			return 0;
-		if (now_us() >= deadline) {
+		if (pvf_clock_us() >= deadline) {
 			*oc = PVF_WORKER_TIMEOUT;
 			return pvf_error_set(err, PVF_E_TIMEOUT, "no answer from the worker in time");
 		}
@@ -311,7 +304,7 @@ static int handshake(pvf_worker *w, const pvf_worker_opts *o, pvf_worker_outcome
 		return -1;
 	}
 	uint32_t tmo = o->spawn_timeout_ms ? o->spawn_timeout_ms : PVF_WORKER_SPAWN_TIMEOUT_MS;
-	if (wait_frame(w, now_us() + (uint64_t)tmo * 1000u, &f, &n, oc, err) < 0) {
+	if (wait_frame(w, pvf_clock_us() + (uint64_t)tmo * 1000u, &f, &n, oc, err) < 0) {
 		if (*oc == PVF_WORKER_TIMEOUT)
 			pvf_error_set(err, PVF_E_IO, "the worker did not answer the handshake within %u ms", tmo);
 		else
@@ -466,7 +459,7 @@ static uint64_t wall_limit_ms(uint64_t cpu_ms)
 static int request(pvf_worker *w, uint8_t *frame, size_t flen, uint64_t cpu_ms, uint8_t want, uint8_t **ret,
 		   size_t *ret_len, pvf_worker_reply *reply, pvf_error *err)
 {
-	uint64_t t0 = now_us();
+	uint64_t t0 = pvf_clock_us();
 	uint64_t wall = wall_limit_ms(cpu_ms);
 	pvf_worker_outcome oc = PVF_WORKER_INTERNAL;
 
@@ -487,7 +480,7 @@ static int request(pvf_worker *w, uint8_t *frame, size_t flen, uint64_t cpu_ms, 
 		reply->not_sent = true;
 	} else
 		r = wait_frame(w, t0 + wall * 1000u, ret, ret_len, &oc, err);
-	reply->host_wall_us = now_us() - t0;
+	reply->host_wall_us = pvf_clock_us() - t0;
 	if (r == 0 && *ret_len >= 1 && (*ret)[0] == want)
 		return 0;
 	if (r == 0) {

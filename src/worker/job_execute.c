@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/validation.h"
 #include "worker/job_execute.h"
 
@@ -32,14 +33,6 @@ void pvf_exec_result_free(pvf_exec_result *res)
 	free(res->output);
 	res->output = NULL;
 	res->output_len = 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Appends the runtime's last error log line to the trap message. */
@@ -172,14 +165,14 @@ int pvf_exec_instance_run(pvf_exec_instance *ei, const pvf_exec_request *req, pv
 		goto out;
 	args[0] = in_ptr;
 	args[1] = (uint32_t)req->input_len;
-	t0 = now_s();
+	t0 = pvf_clock_s();
 	if (pvf_instance_call_index(ei->inst, (uint32_t)idx, args, 2, &out, 1, &res->trap, err) < 0) {
-		res->call_s = now_s() - t0;
+		res->call_s = pvf_clock_s() - t0;
 		if (err && err->code == PVF_E_TRAP)
 			trap_error(res, ei->ctx, err);
 		goto out;
 	}
-	res->call_s = now_s() - t0;
+	res->call_s = pvf_clock_s() - t0;
 	out_ptr = (uint32_t)out;
 	out_len = (uint32_t)(out >> 32);
 	if ((uint64_t)out_ptr + out_len > pvf_instance_memory_size(ei->inst)) {

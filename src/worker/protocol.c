@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/scale.h"
 
 /* ---- encoding ---------------------------------------------------------------- */
@@ -458,14 +459,6 @@ int pvf_proto_send(int fd, const uint8_t *frame, size_t len, pvf_error *err)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline, bool first, pvf_error *err)
 {
 	size_t got = 0;
@@ -479,7 +472,7 @@ static int read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline, bool f
 			n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTSOCK)) {
 				struct pollfd pfd = { .fd = fd, .events = POLLIN };
-				int64_t left = deadline - now_ms();
+				int64_t left = deadline - (int64_t)pvf_clock_ms();
 				int r;
 				if (left < 0)
 					left = 0;
@@ -488,7 +481,7 @@ static int read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline, bool f
 					continue;
 				if (r < 0)
 					return pvf_error_set(err, PVF_E_IO, "poll: %s", strerror(errno));
-				if (r == 0 && now_ms() >= deadline)
+				if (r == 0 && (int64_t)pvf_clock_ms() >= deadline)
 					return pvf_error_set(err, PVF_E_TIMEOUT, "no reply within the time limit");
 				if (r == 0)
 					continue;
@@ -511,7 +504,7 @@ static int read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline, bool f
 int pvf_proto_recv_len(int fd, size_t max, int timeout_ms, uint32_t *ret_len, int64_t *ret_deadline,
 		       pvf_error *err)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? -1 : (int64_t)pvf_clock_ms() + timeout_ms;
 	uint8_t hdr[4];
 	uint32_t len;
 

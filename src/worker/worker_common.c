@@ -61,14 +61,6 @@ void pvf__worker_log(const pvf__worker *w, const char *fmt, ...)
 	(void)!write(PVF_WORKER_FD_LOG, line, len);
 }
 
-uint64_t pvf__now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 uint64_t pvf__cpu_us(const struct rusage *ru)
 {
 	return (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec +

@@ -122,7 +122,6 @@ int pvf__worker_classify_job(int status, const struct rusage *ru, uint64_t cpu_l
 			     pvf_error_class timeout_cls, bool oom_possible, pvf_error *err);
 
 uint64_t pvf__cpu_us(const struct rusage *ru);
-uint64_t pvf__now_us(void);
 
 /* Whole-buffer I/O with EINTR handling. */
 int pvf__write_all(int fd, const void *buf, size_t len);

@@ -54,6 +54,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "engine/engine.h"
 #include "worker/heap_settle.h"
 #include "worker/iobuf.h"
@@ -68,7 +69,7 @@ typedef struct job_slot {
 	int res_rd;    /* job -> worker: JOB_READY, then the result */
 	int pidfd;     /* the job's pidfd, or -1 (forked without one) */
 	bool ready;    /* JOB_READY read: the job waits for its request */
-	uint64_t seq;  /* fork order: the fork's time (pvf__now_us) */
+	uint64_t seq;  /* fork order: the fork's time (pvf_clock_us) */
 } job_slot;
 
 /* The byte a job writes on its result pipe once it waits for its request
@@ -170,7 +171,7 @@ static void job_main(pvf__worker *w, int req_rd, int res_wr)
 	if (!req || pvf__read_all(req_rd, req, len) < 0)
 		_exit(PVF__JOB_EXIT_SETUP);
 	close(req_rd);
-	t0 = pvf__now_us();
+	t0 = pvf_clock_us();
 	memset(&d, 0, sizeof(d));
 	pvf_error_clear(&err);
 	if (pvf_proto_decode_execute(req, len, &m, &err) < 0)
@@ -209,7 +210,7 @@ report:
 		d.result.stats.cpu_us = pvf__cpu_us(&ru);
 		d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	}
-	d.result.stats.wall_us = pvf__now_us() - t0;
+	d.result.stats.wall_us = pvf_clock_us() - t0;
 	if (pvf_proto_encode_execute_done(&d, &frame, &flen, NULL) < 0)
 		_exit(PVF__JOB_EXIT_SETUP);
 	if (pvf__write_all(res_wr, frame, flen) < 0)
@@ -266,7 +267,7 @@ static int prefork(pvf__worker *w, job_slot *s, pvf_error *err)
 	/* The fork's time orders the slots (forks are tens of µs apart; a
 	 * counter in the worker's data would cost a page copy per fork: that
 	 * page is the job's too). */
-	s->seq = pvf__now_us();
+	s->seq = pvf_clock_us();
 	return 0;
 }
 
@@ -429,7 +430,7 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 	bool overflow = false;
 	int status = 0;
 	struct rusage ru;
-	uint64_t t0 = pvf__now_us();
+	uint64_t t0 = pvf_clock_us();
 
 	memset(&d, 0, sizeof(d));
 	pvf_error_clear(&err);
@@ -471,7 +472,7 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 			if (d.result.code != PVF_E_TRAP || d.result.trap_kind >= PVF_TRAP__COUNT)
 				d.result.trap_kind = 0;
 		}
-		d.result.stats.wall_us = pvf__now_us() - t0;
+		d.result.stats.wall_us = pvf_clock_us() - t0;
 		int sent = send_done(w, &d, &err);
 		slot_close(s);
 		/* The next job is forked before this one is reaped: its exit
@@ -514,7 +515,7 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 	}
 	d.result.stats.cpu_us = pvf__cpu_us(&ru);
 	d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
-	d.result.stats.wall_us = pvf__now_us() - t0;
+	d.result.stats.wall_us = pvf_clock_us() - t0;
 	rc = send_done(w, &d, &err);
 	free(res);
 	return rc < 0 ? -1 : 0;

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "worker/code.h"
 #include "worker/job_limits.h"
 #include "worker/protocol.h"
@@ -59,7 +60,7 @@ static void job_main(pvf__worker *w, const pvf_msg_prepare *m, const char *out_p
 	char scratch[PATH_MAX];
 	uint8_t *frame;
 	size_t flen;
-	uint64_t t0 = pvf__now_us();
+	uint64_t t0 = pvf_clock_us();
 
 	memset(&d, 0, sizeof(d));
 	pvf_error_clear(&err);
@@ -134,7 +135,7 @@ report:
 		d.result.stats.cpu_us = pvf__cpu_us(&ru);
 		d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	}
-	d.result.stats.wall_us = pvf__now_us() - t0;
+	d.result.stats.wall_us = pvf_clock_us() - t0;
 	if (pvf_proto_encode_prepare_done(&d, &frame, &flen, NULL) < 0)
 		_exit(d.result.ok || err.code != PVF_E_NOMEM ? PVF__JOB_EXIT_SETUP : PVF__JOB_EXIT_OOM);
 	if (pvf__write_all(res_fd, frame, flen) < 0)
@@ -155,7 +156,7 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 	bool overflow = false;
 	int status = 0;
 	struct rusage ru;
-	uint64_t t0 = pvf__now_us();
+	uint64_t t0 = pvf_clock_us();
 
 	memset(&d, 0, sizeof(d));
 	pvf_error_clear(&err);
@@ -222,12 +223,12 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 	res = NULL;
 	d.result.stats.cpu_us = pvf__cpu_us(&ru);
 	d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
-	d.result.stats.wall_us = pvf__now_us() - t0;
+	d.result.stats.wall_us = pvf_clock_us() - t0;
 	goto send;
 fail:
 	memset(&d, 0, sizeof(d));
 	result_error(&d.result, &err);
-	d.result.stats.wall_us = pvf__now_us() - t0;
+	d.result.stats.wall_us = pvf_clock_us() - t0;
 send:
 	if (pvf_proto_encode_prepare_done(&d, &frame, &flen, &err) < 0 || pvf_proto_send(w->sock, frame, flen, &err) < 0) {
 		free(frame);

@@ -1,0 +1,32 @@
+/*
+ * clock.h — the monotonic clock in the units pvfhost's layers count in:
+ * deadlines and timeouts (ms, µs) and measured durations (s).
+ */
+#ifndef PVF_COMMON_CLOCK_H
+#define PVF_COMMON_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t pvf_clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static inline uint64_t pvf_clock_ms(void)
+{
+	return pvf_clock_us() / 1000u;
+}
+
+static inline double pvf_clock_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#endif
