@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/artifact_format.h"
 #include "engine/glue.h"
@@ -273,6 +274,23 @@ static int translate_whole(const pvf_toolchain *tc, const char *dir, pvf_stage_s
 	return pvf__run_stage((char *const *)argv, dir, stage, "wasm2c", err);
 }
 
+/* Removes part j's files (its partial module and wasm2c's output), which
+ * are as large as the module's whole translation. */
+static void remove_part(const char *dir, uint32_t j)
+{
+	static const char *const files[] = { "m.c", "m.h" };
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/p%u.wasm", dir, j);
+	unlink(path);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/p%u/%s", dir, j, files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/p%u", dir, j);
+	rmdir(path);
+}
+
 /* Translates in k processes and writes the stitched m.c and m.h: 0; 1
  * when the outputs did not fit together (nothing written); -1 on an error
  * that a translation in one process would not avoid either (memory). */
@@ -371,6 +389,7 @@ out:
 	for (uint32_t j = 0; j < k; j++) {
 		free(parts[j].c);
 		free(parts[j].defs);
+		remove_part(dir, j);
 	}
 	return rc;
 }

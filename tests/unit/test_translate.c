@@ -41,6 +41,25 @@ static bool same_file(const char *a, const char *b)
 	return same;
 }
 
+/* The entries of `dir`, sorted and joined by spaces. */
+static void dir_listing(const char *dir, char *out, size_t cap)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	size_t used = 0;
+
+	out[0] = '\0';
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, ".."))
+			used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s%s", used ? " " : "",
+						 ents[i]->d_name);
+		free(ents[i]);
+	}
+	free(ents);
+	assert_true(used < cap);
+}
+
 /* Translates `wasm` in one process and in each of `parts` processes, and
  * checks the texts are the same. When the parts were not used (the
  * outputs did not fit together, e.g. names the splitter does not read),
@@ -84,6 +103,12 @@ static bool compare(const char *what, const uint8_t *wasm, size_t len, const uin
 			fprintf(stderr, "# %s, %u parts: translated whole (%s)\n", what, parts[i], why);
 			g_whole++;
 		}
+		/* The parts' files are gone: they are as large as the module's
+		 * whole translation, once per part. */
+		char listing[200];
+		dir_listing(dir, listing, sizeof(listing));
+		if (strcmp(listing, "m.c m.h m.wasm"))
+			fail_msg("%s, %u parts: the directory holds \"%s\"", what, parts[i], listing);
 		snprintf(a, sizeof(a), "%s/m.c", ref);
 		snprintf(b, sizeof(b), "%s/m.c", dir);
 		if (!same_file(a, b))
