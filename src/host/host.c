@@ -516,6 +516,12 @@ static int prep_ensure_worker(struct pvfhost *h, prep_slot *s, pvf_error *err)
 		pvf_worker_free(s->w);
 		s->w = NULL;
 		pvf_metric_add(h->m.deaths[0], 1);
+		/* What the dead worker's jobs left (a job killed with it keeps
+		 * its generated C and objects) goes with its dir. */
+		if (s->dir[0]) {
+			pvf_store_worker_dir_remove(h->store, s->dir);
+			s->dir[0] = '\0';
+		}
 	}
 	if (!s->dir[0] && pvf_store_worker_dir(h->store, "prepare", s->dir, sizeof(s->dir), err) < 0)
 		return -1;
@@ -683,36 +689,48 @@ static void *prep_thread(void *arg)
 		bool ok = false;
 		uint64_t t0 = pvf_clock_ms();
 
-		memset(&rep, 0, sizeof(rep));
-		pvf_error_clear(&err);
-		rep.outcome = PVF_WORKER_INTERNAL;
-		if (prep_ensure_worker(h, s, &err) == 0) {
-			memset(&m, 0, sizeof(m));
-			m.kind = p->kind;
-			m.timeout_ms = p->kind == PVF_PREPARE_PRECHECK ? p->ep.prep_timeout_precheck_ms
-								     : p->ep.prep_timeout_lenient_ms;
-			m.memory_limit = p->ep.prechecking_max_memory;
-			m.max_call_depth = pvf_exec_params_call_depth(&p->ep);
-			m.max_memory_pages = p->ep.max_memory_pages;
-			m.native_stack_max = p->ep.stack_native_max;
-			m.bulk_memory = p->ep.bulk_memory;
-			m.jobs = h->compile_jobs;
-			memcpy(m.code_hash, p->a->key.code_hash, 32);
-			memcpy(m.params_hash, p->a->key.params_hash, 32);
-			const char *cc = p->fast ? h->cfg.precheck_cc : h->cfg.cc;
-			const char *opt = p->fast ? h->cfg.precheck_opt_level : h->cfg.opt_level;
-			if (cc)
-				snprintf(m.cc, sizeof(m.cc), "%s", cc);
-			if (opt)
-				snprintf(m.opt_level, sizeof(m.opt_level), "%s", opt);
-			m.code = p->code;
-			m.code_len = p->code_len;
-			pvf_store_path(p->fast ? h->pc_store : h->store, &p->a->key, path, sizeof(path));
-			ok = pvf_worker_prepare(s->w, &m, path, &rep, &err) == 0;
-			if (!ok && rep.outcome == PVF_WORKER_INTERNAL && pvf_worker_alive(s->w))
-				pvf_worker_kill(s->w);
-		} else {
-			pvf_error_prefix(&err, "cannot start a prepare worker");
+		for (uint32_t attempt = 1;; attempt++) {
+			memset(&rep, 0, sizeof(rep));
+			pvf_error_clear(&err);
+			rep.outcome = PVF_WORKER_INTERNAL;
+			if (prep_ensure_worker(h, s, &err) == 0) {
+				memset(&m, 0, sizeof(m));
+				m.kind = p->kind;
+				m.timeout_ms = p->kind == PVF_PREPARE_PRECHECK ? p->ep.prep_timeout_precheck_ms
+									     : p->ep.prep_timeout_lenient_ms;
+				m.memory_limit = p->ep.prechecking_max_memory;
+				m.max_call_depth = pvf_exec_params_call_depth(&p->ep);
+				m.max_memory_pages = p->ep.max_memory_pages;
+				m.native_stack_max = p->ep.stack_native_max;
+				m.bulk_memory = p->ep.bulk_memory;
+				m.jobs = h->compile_jobs;
+				memcpy(m.code_hash, p->a->key.code_hash, 32);
+				memcpy(m.params_hash, p->a->key.params_hash, 32);
+				const char *cc = p->fast ? h->cfg.precheck_cc : h->cfg.cc;
+				const char *opt = p->fast ? h->cfg.precheck_opt_level : h->cfg.opt_level;
+				if (cc)
+					snprintf(m.cc, sizeof(m.cc), "%s", cc);
+				if (opt)
+					snprintf(m.opt_level, sizeof(m.opt_level), "%s", opt);
+				m.code = p->code;
+				m.code_len = p->code_len;
+				pvf_store_path(p->fast ? h->pc_store : h->store, &p->a->key, path, sizeof(path));
+				ok = pvf_worker_prepare(s->w, &m, path, &rep, &err) == 0;
+				if (!ok && rep.outcome == PVF_WORKER_INTERNAL && pvf_worker_alive(s->w))
+					pvf_worker_kill(s->w);
+				if (!ok && rep.not_sent && attempt < HOST_SPAWN_ATTEMPTS) {
+					/* The worker was dead before the request reached it
+					 * (it died while idle): nothing ran, so a new worker
+					 * takes the same preparation. */
+					pvf_log(PVF_LOG_WARN, "prepare", "event=worker-gone attempt=%u msg=\"%s\"", attempt,
+						err.msg);
+					pvf_worker_reply_free(&rep);
+					continue;
+				}
+			} else {
+				pvf_error_prefix(&err, "cannot start a prepare worker");
+			}
+			break;
 		}
 		double secs = (double)(pvf_clock_ms() - t0) / 1000.0;
 		pvf_worker_reply_free(&rep);

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/rmtree.h"
 #include "engine/artifact_format.h"
 #include "engine/engine.h"
 
@@ -48,7 +49,6 @@
 /* <64 hex>-<16 hex>-<16 hex>.pvfa */
 #define ART_NAME_LEN (64 + 1 + 16 + 1 + 16 + 5)
 #define WORKER_KIND_MAX 32
-#define RM_DEPTH_MAX 64
 
 typedef struct entry {
 	pvf_store_key key;
@@ -607,59 +607,6 @@ void pvf_store_set_limits(pvf_store *s, uint64_t size_cap, uint64_t stale_s)
 
 /* ---- worker directories --------------------------------------------------- */
 
-/* Removes `name` in the directory `parent` and, if it is a directory, everything in it,
- * without following symbolic links. Best effort: what cannot be removed
- * stays (and so does its parent). */
-static void rm_tree_at(int parent, const char *name, int depth)
-{
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-
-	if (fd < 0 && errno == EACCES && fchmodat(parent, name, 0700, 0) == 0)
-		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOTDIR || errno == ELOOP)
-			unlinkat(parent, name, 0);
-		return;
-	}
-	if (depth >= RM_DEPTH_MAX) {
-		close(fd);
-		return;
-	}
-	fchmod(fd, 0700);   /* a worker may have made its directories read-only */
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	/* Entries removed during a readdir pass may make it skip others: pass
-	 * again until the directory is empty or a pass removes nothing. */
-	for (int pass = 0; pass < 3; pass++) {
-		bool seen = false, removed = false;
-		rewinddir(d);
-		while ((de = readdir(d))) {
-			struct stat st;
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			seen = true;
-			if (de->d_type == DT_DIR ||
-			    (de->d_type == DT_UNKNOWN && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			     S_ISDIR(st.st_mode))) {
-				rm_tree_at(fd, de->d_name, depth + 1);
-				if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-					removed = true;
-			} else if (unlinkat(fd, de->d_name, 0) == 0) {
-				removed = true;
-			}
-		}
-		if (!seen || !removed)
-			break;
-	}
-	closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
 int pvf_store_worker_dir(pvf_store *s, const char *kind, char *buf, size_t n, pvf_error *err)
 {
 	size_t k = kind ? strlen(kind) : 0;
@@ -700,7 +647,7 @@ void pvf_store_worker_dir_remove(pvf_store *s, const char *path)
 	int dfd = open(s->workers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return;
-	rm_tree_at(dfd, path + wl + 1, 0);
+	pvf_rm_tree_at(dfd, path + wl + 1);
 	close(dfd);
 }
 
@@ -779,7 +726,7 @@ static void scan_workers(pvf_store *s)
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		if (kill(pid, 0) < 0 && errno == ESRCH)
-			rm_tree_at(dirfd(d), de->d_name, 0);
+			pvf_rm_tree_at(dirfd(d), de->d_name);
 	}
 	closedir(d);
 }

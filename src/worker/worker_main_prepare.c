@@ -28,10 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/rmtree.h"
 #include "worker/code.h"
 #include "worker/job_limits.h"
 #include "worker/protocol.h"
@@ -39,6 +41,8 @@
 
 /* Scratch directory of a prepare job, inside the worker dir. */
 #define SCRATCH_NAME "scratch"
+/* Jobs this worker has forked: names their scratch directories. */
+static unsigned long g_jobs;
 /* PATH of a prepare job (the worker's environment is empty). */
 #define JOB_PATH "/usr/local/bin:/usr/bin:/bin"
 
@@ -47,8 +51,9 @@ static void result_error(pvf_msg_result *r, const pvf_error *e)
 	pvf_proto_result_from_error(r, e, 0);
 }
 
-/* Runs in the job process; never returns. */
-static void job_main(pvf__worker *w, const pvf_msg_prepare *m, const char *out_path, int res_fd)
+/* Runs in the job process; never returns. Its files go to `scratch`. */
+static void job_main(pvf__worker *w, const pvf_msg_prepare *m, const char *out_path, const char *scratch,
+		     int res_fd)
 {
 	pvf_msg_prepare_done d;
 	pvf_job_limits lim = { m->timeout_ms, m->memory_limit ? m->memory_limit : PVF_JOB_DEFAULT_PREPARE_MEMORY };
@@ -57,7 +62,6 @@ static void job_main(pvf__worker *w, const pvf_msg_prepare *m, const char *out_p
 	pvf_prepare_opts po;
 	pvf_code *code = NULL;
 	pvf_error err;
-	char scratch[PATH_MAX];
 	uint8_t *frame;
 	size_t flen;
 	uint64_t t0 = pvf_clock_us();
@@ -66,16 +70,17 @@ static void job_main(pvf__worker *w, const pvf_msg_prepare *m, const char *out_p
 	pvf_error_clear(&err);
 	if (pvf__job_limits_apply(&lim, &err) < 0)
 		goto report;
-	/* The compiler's temporary files go to the worker dir too (the only
-	 * place it may write when landlock guards host paths). */
-	setenv("TMPDIR", w->root, 1);
-	/* The environment is empty; the compiler driver finds as/ld in PATH. */
-	setenv("PATH", JOB_PATH, 1);
-	if ((size_t)snprintf(scratch, sizeof(scratch), "%s/" SCRATCH_NAME "-%ld", w->root, (long)getpid()) >=
-	    sizeof(scratch)) {
-		pvf_error_set(&err, PVF_E_USAGE, "worker directory path too long");
+	/* The compiler's temporary files go to the job's scratch directory
+	 * too, inside the worker dir (the only place it may write when
+	 * landlock guards host paths): the worker removes it after the job,
+	 * whatever became of the job and its compilers. */
+	if (mkdir(scratch, 0700) < 0 && errno != EEXIST) {
+		pvf_error_set(&err, PVF_E_IO, "cannot create %s: %s", scratch, strerror(errno));
 		goto report;
 	}
+	setenv("TMPDIR", scratch, 1);
+	/* The environment is empty; the compiler driver finds as/ld in PATH. */
+	setenv("PATH", JOB_PATH, 1);
 
 	memset(&co, 0, sizeof(co));
 	co.allow_bulk_memory = m->bulk_memory != 0;
@@ -149,7 +154,7 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 	pvf_msg_prepare m;
 	pvf_msg_prepare_done d;
 	pvf_error err;
-	char out_path[PATH_MAX];
+	char out_path[PATH_MAX], scratch[PATH_MAX];
 	int pfd[2];
 	uint8_t *frame = NULL, *res = NULL;
 	size_t flen, rlen = 0;
@@ -172,6 +177,11 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 	}
 	if (pvf__worker_map_path(w, m.output, out_path, sizeof(out_path), &err) < 0)
 		goto fail;
+	if ((size_t)snprintf(scratch, sizeof(scratch), "%s/" SCRATCH_NAME "-%lu", w->root, ++g_jobs) >=
+	    sizeof(scratch)) {
+		pvf_error_set(&err, PVF_E_USAGE, "worker directory path too long");
+		goto fail;
+	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		pvf_error_set(&err, PVF_E_IO, "pipe: %s", strerror(errno));
 		goto fail;
@@ -180,7 +190,7 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 	pid_t pid = pvf__worker_fork_job(w, keep, 1, NULL, &err);
 	if (pid == 0) {
 		close(pfd[0]);
-		job_main(w, &m, out_path, pfd[1]);
+		job_main(w, &m, out_path, scratch, pfd[1]);
 	}
 	close(pfd[1]);
 	if (pid < 0) {
@@ -189,6 +199,10 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 	}
 	int rc = pvf__worker_collect_job(pid, pfd[0], PVF_PROTO_MAX_FRAME, &res, &rlen, &overflow, &status, &ru, &err);
 	close(pfd[0]);
+	/* Empty after a preparation that ended well; after a job that was
+	 * killed or crashed it holds the generated C, objects and compiler
+	 * temporaries, which would stay until the worker dir is removed. */
+	pvf_rm_tree_at(AT_FDCWD, scratch);
 	if (rc < 0)
 		goto fail;
 	bool exited_ok = WIFEXITED(status) && WEXITSTATUS(status) == PVF__JOB_EXIT_OK;

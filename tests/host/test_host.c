@@ -640,6 +640,66 @@ static void test_worker_dead_before_request(void **state)
 	assert_int_equal(children_after(5000), 0);
 }
 
+/* Entries of `dir` whose names start with `prefix`; the last one's name
+ * goes to `name` (may be NULL). */
+static int named_entries(const char *dir, const char *prefix, char *name, size_t n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int k = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
+			if (name)
+				snprintf(name, n, "%s", de->d_name);
+			k++;
+		}
+	closedir(d);
+	return k;
+}
+
+/* A prepare worker that died leaves its dir behind, with whatever its
+ * killed jobs left there: the next preparation's worker gets a new dir and
+ * the old one is removed. */
+static void test_dead_prepare_worker_dir_removed(void **state)
+{
+	char cache[300], wdir[400], name[256], old[700], junk[800];
+	pvfhost_result info;
+	pvfhost_executor_params ep;
+	pid_t pids[4];
+	(void)state;
+
+	new_cache(cache, sizeof(cache));
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, &info);
+	assert_true(info.prepared);
+	snprintf(wdir, sizeof(wdir), "%s/workers", cache);
+	assert_int_equal(named_entries(wdir, "prepare-", name, sizeof(name)), 1);
+	snprintf(old, sizeof(old), "%s/%s", wdir, name);
+	/* What a job killed with its worker leaves: its scratch directory. */
+	snprintf(junk, sizeof(junk), "%s/scratch-7", old);
+	assert_int_equal(mkdir(junk, 0700), 0);
+	snprintf(junk, sizeof(junk), "%s/scratch-7/m.c", old);
+	FILE *f = fopen(junk, "w");
+	assert_non_null(f);
+	fputs("/* generated */\n", f);
+	fclose(f);
+	assert_int_equal(live_children("pvfhost-prepare", pids, 4), 1);
+	assert_int_equal(kill(pids[0], SIGKILL), 0);
+	for (int w = 0; w < 500 && live_children("pvfhost-prepare", NULL, 0) > 0; w++)
+		usleep(10000);
+	/* A preparation-relevant parameter: a new preparation. */
+	pvfhost_executor_params_default(&ep);
+	ep.max_memory_pages = 1000;
+	validate_spin(h, 1, &ep, &info);
+	assert_true(info.prepared);
+	assert_int_equal(access(old, F_OK), -1);
+	assert_int_equal(named_entries(wdir, "prepare-", name, sizeof(name)), 1);
+	pvfhost_free(h);
+	assert_int_equal(children_after(5000), 0);
+}
+
 static void test_workers_die_under_queue(void **state)
 {
 	char cache[300];
@@ -1344,6 +1404,7 @@ int main(void)
 		cmocka_unit_test(test_inline_callbacks),
 		cmocka_unit_test(test_blocking_caller_gives_slot_back),
 		cmocka_unit_test(test_worker_dead_before_request),
+		cmocka_unit_test(test_dead_prepare_worker_dir_removed),
 		cmocka_unit_test(test_workers_die_under_queue),
 		cmocka_unit_test(test_priority_and_no_starvation),
 		cmocka_unit_test(test_deadline_and_cancel),

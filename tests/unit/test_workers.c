@@ -647,6 +647,66 @@ static void test_prepare_out_of_memory(void **state)
 	free(code);
 }
 
+/* Entries of the worker dir `dir` whose names start with `prefix`. */
+static int entries_named(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A preparation whose job is killed while it compiles leaves no scratch
+ * files behind (its generated C, objects and the compiler's temporaries
+ * would otherwise stay in the worker dir until the dir is removed), and
+ * neither does one that ends well. */
+static void test_prepare_killed_job_cleaned_up(void **state)
+{
+	pvf_error err;
+	pvf_worker *p;
+	pvf_msg_prepare m;
+	pvf_worker_reply rep;
+	char dir[300], art[600], path[600];
+	size_t len;
+	int rfd;
+
+	(void)state;
+	uint8_t *code = big_data_module(2u << 20, &len);
+	new_dir(dir, sizeof(dir));
+	snprintf(art, sizeof(art), "%s/never", dir);
+	p = spawn(PVF_WORKER_PREPARE, dir, NULL, &err);
+	if (!p)
+		fail_msg("prepare worker: %s", err.msg);
+	pid_t h = kill_later(pvf_worker_pid(p), true, SIGKILL, 400, &rfd);
+	prepare_req(&m, code, len, "-O1", 0);
+	assert_int_equal(pvf_worker_prepare(p, &m, art, &rep, &err), -1);
+	assert_true(join_helper(h, rfd) > 0);
+	fprintf(stderr, "# prepare job killed: %s: %s\n", pvf_worker_outcome_name(rep.outcome), err.msg);
+	assert_int_equal(rep.outcome, PVF_WORKER_JOB_DIED);
+	assert_true(pvf_worker_alive(p));
+	assert_int_equal(entries_named(dir, "scratch"), 0);
+	assert_int_equal(access(art, F_OK), -1);
+	free(code);
+
+	snprintf(path, sizeof(path), "%s/worker_trivial.wasm", TEST_WASM_DIR);
+	code = read_file(path, &len);
+	snprintf(art, sizeof(art), "%s/artifact", dir);
+	prepare_req(&m, code, len, "-O1", 0);
+	if (pvf_worker_prepare(p, &m, art, &rep, &err) < 0)
+		fail_msg("prepare after the killed job: %s", err.msg);
+	assert_int_equal(entries_named(dir, "scratch"), 0);
+	assert_int_equal(entries_named(dir, "cc"), 0);
+	assert_int_equal(access(art, F_OK), 0);
+	pvf_worker_free(p);
+	free(code);
+}
+
 /* Runs worker_recursion with depth n: 1 returned, 0 trapped (stack). */
 static int recurse(pvf_worker *x, uint32_t n)
 {
@@ -928,6 +988,7 @@ int main(void)
 		cmocka_unit_test(test_idle_jobs_killed),
 		cmocka_unit_test(test_sigstop_prepare_worker),
 		cmocka_unit_test(test_prepare_out_of_memory),
+		cmocka_unit_test(test_prepare_killed_job_cleaned_up),
 		cmocka_unit_test(test_recursion_depth_deterministic),
 		cmocka_unit_test(test_jobs_start_clean),
 		cmocka_unit_test(test_libm_artifact),
