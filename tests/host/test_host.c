@@ -29,6 +29,7 @@
 
 #include "pvfhost.h"
 #include "host/host_hooks.h"
+#include "../unit/test_util.h"
 
 static char g_root[256];
 static uint8_t *g_spin, *g_triv, *g_bad;
@@ -615,6 +616,19 @@ static void *killer(void *arg)
 	return NULL;
 }
 
+/* SIGKILLs the one live worker named `comm` (nothing tells the host) and
+ * waits until it is gone. */
+static void kill_the_worker(const char *comm)
+{
+	pid_t pids[4];
+
+	assert_int_equal(live_children(comm, pids, 4), 1);
+	assert_int_equal(kill(pids[0], SIGKILL), 0);
+	for (int w = 0; w < 500 && live_children(comm, NULL, 0) > 0; w++)
+		usleep(10000);
+	assert_int_equal(live_children(comm, NULL, 0), 0);
+}
+
 /* An execute worker that died while idle (nothing told the host) costs
  * the next validation nothing: the request never reached it, so the host
  * starts a new worker and runs it there, as its first attempt. */
@@ -622,41 +636,17 @@ static void test_worker_dead_before_request(void **state)
 {
 	char cache[300];
 	pvfhost_result info;
-	pid_t pids[4];
 	(void)state;
 
 	new_cache(cache, sizeof(cache));
 	pvfhost *h = host_new(cache, 1);
 	validate_spin(h, 0, NULL, &info);
-	assert_int_equal(live_children("pvfhost-execute", pids, 4), 1);
-	assert_int_equal(kill(pids[0], SIGKILL), 0);
-	for (int w = 0; w < 500 && live_children("pvfhost-execute", NULL, 0) > 0; w++)
-		usleep(10000);
-	assert_int_equal(live_children("pvfhost-execute", NULL, 0), 0);
+	kill_the_worker("pvfhost-execute");
 	validate_spin(h, 1, NULL, &info);
 	assert_int_equal(info.attempts, 1);
 	validate_spin(h, 2, NULL, &info);
 	pvfhost_free(h);
 	assert_int_equal(children_after(5000), 0);
-}
-
-/* Entries of `dir` whose names start with `prefix`; the last one's name
- * goes to `name` (may be NULL). */
-static int named_entries(const char *dir, const char *prefix, char *name, size_t n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int k = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
-			if (name)
-				snprintf(name, n, "%s", de->d_name);
-			k++;
-		}
-	closedir(d);
-	return k;
 }
 
 /* A prepare worker that died leaves its dir behind, with whatever its
@@ -667,7 +657,6 @@ static void test_dead_prepare_worker_dir_removed(void **state)
 	char cache[300], wdir[400], name[256], old[700], junk[800];
 	pvfhost_result info;
 	pvfhost_executor_params ep;
-	pid_t pids[4];
 	(void)state;
 
 	new_cache(cache, sizeof(cache));
@@ -675,7 +664,7 @@ static void test_dead_prepare_worker_dir_removed(void **state)
 	validate_spin(h, 0, NULL, &info);
 	assert_true(info.prepared);
 	snprintf(wdir, sizeof(wdir), "%s/workers", cache);
-	assert_int_equal(named_entries(wdir, "prepare-", name, sizeof(name)), 1);
+	assert_int_equal(test_dir_entries(wdir, "prepare-", name, sizeof(name)), 1);
 	snprintf(old, sizeof(old), "%s/%s", wdir, name);
 	/* What a job killed with its worker leaves: its scratch directory. */
 	snprintf(junk, sizeof(junk), "%s/scratch-7", old);
@@ -685,17 +674,14 @@ static void test_dead_prepare_worker_dir_removed(void **state)
 	assert_non_null(f);
 	fputs("/* generated */\n", f);
 	fclose(f);
-	assert_int_equal(live_children("pvfhost-prepare", pids, 4), 1);
-	assert_int_equal(kill(pids[0], SIGKILL), 0);
-	for (int w = 0; w < 500 && live_children("pvfhost-prepare", NULL, 0) > 0; w++)
-		usleep(10000);
+	kill_the_worker("pvfhost-prepare");
 	/* A preparation-relevant parameter: a new preparation. */
 	pvfhost_executor_params_default(&ep);
 	ep.max_memory_pages = 1000;
 	validate_spin(h, 1, &ep, &info);
 	assert_true(info.prepared);
 	assert_int_equal(access(old, F_OK), -1);
-	assert_int_equal(named_entries(wdir, "prepare-", name, sizeof(name)), 1);
+	assert_int_equal(test_dir_entries(wdir, "prepare-", name, sizeof(name)), 1);
 	pvfhost_free(h);
 	assert_int_equal(children_after(5000), 0);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,24 @@ void test_prepare_wasm(const char *wasm_path, const pvf_prepare_opts *o, const c
 		fail_msg("prepare %s: %s", wasm_path, err.msg);
 	pvf_module_free(m);
 	free(wasm);
+}
+
+int test_dir_entries(const char *dir, const char *prefix, char *last, size_t n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int k = 0;
+
+	if (!d)
+		fail_msg("cannot read %s", dir);
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
+			if (last)
+				snprintf(last, n, "%s", de->d_name);
+			k++;
+		}
+	closedir(d);
+	return k;
 }
 
 int test_remove_tree(const char *dir)

@@ -30,6 +30,10 @@ void test_prepare_wasm(const char *wasm_path, const struct pvf_prepare_opts *o, 
 		       struct pvf_prepare_stats *st);
 /* Removes dir and all it holds: 0, or -1 (a cmocka teardown's result). */
 int test_remove_tree(const char *dir);
+/* How many entries of dir have names starting with prefix; the last one
+ * read goes to last (may be NULL; n bytes). Fails the test when dir cannot
+ * be read. */
+int test_dir_entries(const char *dir, const char *prefix, char *last, size_t n);
 /* The shared corpus directory (PVFHOST_CORPUS, default
  * $PVFHOST_SOURCE_ROOT/../shared/corpus), or NULL when it is absent: the
  * caller then skips, but with CI=true the test fails instead. */

@@ -647,21 +647,6 @@ static void test_prepare_out_of_memory(void **state)
 	free(code);
 }
 
-/* Entries of the worker dir `dir` whose names start with `prefix`. */
-static int entries_named(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, prefix, strlen(prefix)))
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* A preparation whose job is killed while it compiles leaves no scratch
  * files behind (its generated C, objects and the compiler's temporaries
  * would otherwise stay in the worker dir until the dir is removed), and
@@ -690,7 +675,7 @@ static void test_prepare_killed_job_cleaned_up(void **state)
 	fprintf(stderr, "# prepare job killed: %s: %s\n", pvf_worker_outcome_name(rep.outcome), err.msg);
 	assert_int_equal(rep.outcome, PVF_WORKER_JOB_DIED);
 	assert_true(pvf_worker_alive(p));
-	assert_int_equal(entries_named(dir, "scratch"), 0);
+	assert_int_equal(test_dir_entries(dir, "scratch", NULL, 0), 0);
 	assert_int_equal(access(art, F_OK), -1);
 	free(code);
 
@@ -700,8 +685,8 @@ static void test_prepare_killed_job_cleaned_up(void **state)
 	prepare_req(&m, code, len, "-O1", 0);
 	if (pvf_worker_prepare(p, &m, art, &rep, &err) < 0)
 		fail_msg("prepare after the killed job: %s", err.msg);
-	assert_int_equal(entries_named(dir, "scratch"), 0);
-	assert_int_equal(entries_named(dir, "cc"), 0);
+	assert_int_equal(test_dir_entries(dir, "scratch", NULL, 0), 0);
+	assert_int_equal(test_dir_entries(dir, "cc", NULL, 0), 0);
 	assert_int_equal(access(art, F_OK), 0);
 	pvf_worker_free(p);
 	free(code);
