@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Code speed: the kernel suite (bench/kernels.c) run by pvfhost (each
 # compiler configuration given), by node (V8) on the same .wasm, and
-# natively (gcc -O2). Prints a table of milliseconds (best of 3) and ratios
-# to V8, checks the checksums agree, and appends a dated row per
-# configuration to docs/performance.md.
+# natively (gcc -O2), taking turns over BENCH_ROUNDS rounds (default 3).
+# Prints a table of milliseconds (the best time of each: node and the
+# native program time 3 runs per round, pvfhost one) and ratios to V8,
+# checks the checksums agree, and appends a dated row per configuration to
+# docs/performance.md.
 set -euo pipefail
 build=${1:-build}
 shift || true
@@ -18,29 +20,33 @@ kernels=(k_hash 300 k_sort 40 k_matrix 300 k_interp 20000)
 clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export-dynamic -o "$work/kernels.wasm" "$root/bench/kernels.c"
 gcc -O2 -o "$work/native" "$root/bench/kernels.c" "$root/bench/kernels_main.c"
 
-"$work/native" "${kernels[@]}" > "$work/native.txt"
-node "$root/bench/kernels.mjs" "$work/kernels.wasm" "${kernels[@]}" > "$work/v8.txt"
-
 declare -A ms
-while read -r name n sum t; do ms[native:$name]=$t; ms[sum:$name]=$sum; done < "$work/native.txt"
-while read -r name n sum t; do
-  ms[v8:$name]=$t
-  [ "$sum" = "${ms[sum:$name]}" ] || { echo "checksum mismatch for $name in node: $sum" >&2; exit 1; }
-done < "$work/v8.txt"
-
-for cfg in "${configs[@]}"; do
-  cc=${cfg%%:*}; opt=${cfg#*:}
-  "$pvfhost" prepare --no-rules "$work/kernels.wasm" -o "$work/k.art" --cc "$cc" "$opt" > /dev/null
-  for ((i = 0; i < ${#kernels[@]}; i += 2)); do
-    name=${kernels[i]}; n=${kernels[i+1]}; best=
-    for rep in 1 2 3; do
-      out=$("$pvfhost" invoke --artifact "$work/k.art" "$name" "$n" 2> "$work/err")
+# lower: keeps the smaller of a time already recorded under key $1 and $2.
+lower() { ms[$1]=$(python3 -c "print(min(float('$2'), float('${ms[$1]:-1e30}')))"); }
+for i in "${!configs[@]}"; do
+  cfg=${configs[$i]}; cc=${cfg%%:*}; opt=${cfg#*:}
+  "$pvfhost" prepare --no-rules "$work/kernels.wasm" -o "$work/k.$i.art" --cc "$cc" "$opt" > /dev/null
+done
+# Native, V8 and every configuration take turns, round after round, so that a
+# change in the machine's speed weighs on all of them alike; each keeps its
+# best time.
+for round in $(seq "${BENCH_ROUNDS:-3}"); do
+  "$work/native" "${kernels[@]}" > "$work/native.txt"
+  node "$root/bench/kernels.mjs" "$work/kernels.wasm" "${kernels[@]}" > "$work/v8.txt"
+  while read -r name n sum t; do lower "native:$name" "$t"; ms[sum:$name]=$sum; done < "$work/native.txt"
+  while read -r name n sum t; do
+    lower "v8:$name" "$t"
+    [ "$sum" = "${ms[sum:$name]}" ] || { echo "checksum mismatch for $name in node: $sum" >&2; exit 1; }
+  done < "$work/v8.txt"
+  for i in "${!configs[@]}"; do
+    cfg=${configs[$i]}
+    for ((k = 0; k < ${#kernels[@]}; k += 2)); do
+      name=${kernels[k]}; n=${kernels[k+1]}
+      out=$("$pvfhost" invoke --artifact "$work/k.$i.art" "$name" "$n" 2> "$work/err")
       sum=${out#i64:}
       [ "$sum" = "${ms[sum:$name]}" ] || { echo "checksum mismatch for $name ($cfg): $sum" >&2; exit 1; }
-      t=$(sed -n 's/.*returned in \([0-9.]*\) ms/\1/p' "$work/err")
-      best=$(python3 -c "print(min(float('$t'), float('${best:-1e30}')))")
+      lower "$cfg:$name" "$(sed -n 's/.*returned in \([0-9.]*\) ms/\1/p' "$work/err")"
     done
-    ms[$cfg:$name]=$best
   done
 done
 
