@@ -14,8 +14,9 @@
  *               (--connect SOCKET; the script starts the daemon), back
  *               to back and 2 ms apart (daemon-paced);
  *
- * then validations per second with 1 and 2 execute workers (asynchronous
- * submissions, all in flight). Prints one line per measurement in the form
+ * taking turns over 5 rounds (a change in the machine's speed then weighs on
+ * all of them alike), then validations per second with 1 and 2 execute
+ * workers (asynchronous submissions, all in flight). Prints one line per measurement in the form
  * `name key=value ...` for bench/host.sh to tabulate.
  *
  *   host_bench CODE PARAMS_HEX_FILE CACHE_DIR [--connect SOCKET] [-n N] [--export NAME]
@@ -72,43 +73,102 @@ static uint8_t *g_code, *g_params;
 static size_t g_code_len, g_params_len;
 static const char *g_export;   /* NULL: validate_block */
 
-static int in_process(const char *cache, int n)
+/* One way of validating, sampled in turns with the others. */
+typedef struct way {
+	const char *name;
+	int (*call)(struct way *w);
+	unsigned gap_us;           /* pause before each timed call */
+	uint64_t *t;
+	int n, cap;
+	pvf_artifact *art;         /* in-process */
+	pvfhost *h;                /* host */
+	pvf_client *c;             /* daemon */
+} way;
+
+static int call_in_process(way *w)
+{
+	pvf_exec_request rq = { 0 };
+	pvf_exec_result res = { 0 };
+	pvf_error err;
+
+	rq.input = g_params;
+	rq.input_len = g_params_len;
+	rq.export_name = g_export;
+	rq.check_validation_result = !g_export;
+	if (pvf_exec_call(w->art, &rq, &res, &err) < 0) {
+		fprintf(stderr, "in-process: %s\n", err.msg);
+		return -1;
+	}
+	pvf_exec_result_free(&res);
+	return 0;
+}
+
+static int call_host(way *w)
+{
+	pvfhost_error err;
+	pvfhost_validate_req rq = { .code = g_code, .code_len = g_code_len, .params = g_params,
+				    .params_len = g_params_len, .export_name = g_export };
+	uint8_t *out;
+	size_t len;
+
+	if (pvfhost_validate(w->h, &rq, &out, &len, NULL, &err) < 0) {
+		fprintf(stderr, "host: %s\n", err.msg);
+		return -1;
+	}
+	free(out);
+	return 0;
+}
+
+static int call_daemon(way *w)
+{
+	pvf_client_validate_req rq = { 0 };
+	pvf_client_result res;
+	pvf_error err;
+
+	rq.code = g_code;
+	rq.code_len = g_code_len;
+	rq.params = g_params;
+	rq.params_len = g_params_len;
+	rq.export_name = g_export;
+	if (pvf_client_validate(w->c, &rq, &res, &err) < 0 || res.status != 0) {
+		fprintf(stderr, "daemon: %s\n", res.status ? res.err.msg : err.msg);
+		return -1;
+	}
+	pvf_client_result_free(&res);
+	return 0;
+}
+
+/* Times `k` calls of `w` (after its pause each), appending to its samples. */
+static int sample(way *w, int k)
+{
+	for (int i = 0; i < k && w->n < w->cap; i++) {
+		if (w->gap_us) {
+			struct timespec gap = { 0, (long)w->gap_us * 1000 };
+			nanosleep(&gap, NULL);
+		}
+		uint64_t t0 = now_ns();
+		if (w->call(w) < 0)
+			return -1;
+		w->t[w->n++] = now_ns() - t0;
+	}
+	return 0;
+}
+
+static int open_in_process(const char *cache, pvf_artifact **ret, pvf_code **ret_code)
 {
 	pvf_code_opts co = { 0 };
 	pvf_prepare_opts po = { 0 };
 	pvf_prepare_stats st;
-	pvf_code *code;
-	pvf_artifact *a;
 	pvf_error err;
 	char path[4200];
 
 	snprintf(path, sizeof(path), "%s/bench-in-process.pvfa", cache);
 	po.jobs = 1;
-	if (pvf_code_load(g_code, g_code_len, &co, &code, &err) < 0 || pvf_code_prepare(code, &po, path, &st, &err) < 0 ||
-	    pvf_artifact_open(path, NULL, &a, &err) < 0) {
+	if (pvf_code_load(g_code, g_code_len, &co, ret_code, &err) < 0 ||
+	    pvf_code_prepare(*ret_code, &po, path, &st, &err) < 0 || pvf_artifact_open(path, NULL, ret, &err) < 0) {
 		fprintf(stderr, "in-process: %s\n", err.msg);
 		return -1;
 	}
-	uint64_t *t = calloc((size_t)n, sizeof(*t));
-	for (int i = 0; i < n; i++) {
-		pvf_exec_request rq = { 0 };
-		pvf_exec_result res = { 0 };
-		rq.input = g_params;
-		rq.input_len = g_params_len;
-		rq.export_name = g_export;
-		rq.check_validation_result = !g_export;
-		uint64_t t0 = now_ns();
-		if (pvf_exec_call(a, &rq, &res, &err) < 0) {
-			fprintf(stderr, "in-process: %s\n", err.msg);
-			return -1;
-		}
-		t[i] = now_ns() - t0;
-		pvf_exec_result_free(&res);
-	}
-	report("in-process", t, n);
-	free(t);
-	pvf_artifact_close(a);
-	pvf_code_free(code);
 	return 0;
 }
 
@@ -133,80 +193,62 @@ static pvfhost *host_new(const char *cache, uint32_t workers)
 	return h;
 }
 
-/* Back to back (gap_us 0), or gap_us apart. */
-static int host_latency(const char *cache, int n, unsigned gap_us)
+/* The latencies: in process, through the host back to back and paced, and
+ * (with a socket) through the daemon both ways. The ways take turns over
+ * ROUNDS rounds, so that a change in the machine's speed weighs on all of
+ * them alike; each is warmed up first (the host prepares and starts its
+ * worker). n calls each, n / 2 for the paced ways. */
+#define ROUNDS 5
+static int latencies(const char *cache, const char *sock, int n)
 {
-	pvfhost *h = host_new(cache, 1);
-	pvfhost_error err;
-	pvfhost_validate_req rq = { .code = g_code, .code_len = g_code_len, .params = g_params,
-				    .params_len = g_params_len, .export_name = g_export };
-	uint8_t *out;
-	size_t len;
-
-	if (!h)
-		return -1;
-	for (int i = 0; i < 20; i++) {   /* prepare, spawn, warm up */
-		if (pvfhost_validate(h, &rq, &out, &len, NULL, &err) < 0) {
-			fprintf(stderr, "host: %s\n", err.msg);
-			return -1;
-		}
-		free(out);
-	}
-	uint64_t *t = calloc((size_t)n, sizeof(*t));
-	for (int i = 0; i < n; i++) {
-		if (gap_us) {
-			struct timespec gap = { 0, (long)gap_us * 1000 };
-			nanosleep(&gap, NULL);
-		}
-		uint64_t t0 = now_ns();
-		if (pvfhost_validate(h, &rq, &out, &len, NULL, &err) < 0) {
-			fprintf(stderr, "host: %s\n", err.msg);
-			return -1;
-		}
-		t[i] = now_ns() - t0;
-		free(out);
-	}
-	report(gap_us ? "host-paced" : "host", t, n);
-	free(t);
-	pvfhost_free(h);
-	return 0;
-}
-
-/* Back to back (gap_us 0), or gap_us apart. */
-static int daemon_latency(const char *sock, int n, unsigned gap_us)
-{
-	pvf_client *c;
+	pvf_code *code = NULL;
 	pvf_error err;
-	pvf_client_validate_req rq = { 0 };
-	pvf_client_result res;
+	way ways[5];
+	int nways = 0, rc = -1;
 
-	if (pvf_client_connect(sock, &c, &err) < 0) {
+	memset(ways, 0, sizeof(ways));
+	ways[nways++] = (way){ .name = "in-process", .call = call_in_process, .cap = n };
+	ways[nways++] = (way){ .name = "host", .call = call_host, .cap = n };
+	ways[nways++] = (way){ .name = "host-paced", .call = call_host, .gap_us = 2000, .cap = n / 2 };
+	if (sock) {
+		ways[nways++] = (way){ .name = "daemon", .call = call_daemon, .cap = n };
+		ways[nways++] = (way){ .name = "daemon-paced", .call = call_daemon, .gap_us = 2000, .cap = n / 2 };
+	}
+	pvfhost *h = host_new(cache, 1);
+	pvf_client *c = NULL;
+	if (!h || open_in_process(cache, &ways[0].art, &code) < 0)
+		goto out;
+	if (sock && pvf_client_connect(sock, &c, &err) < 0) {
 		fprintf(stderr, "daemon: %s\n", err.msg);
-		return -1;
+		goto out;
 	}
-	rq.code = g_code;
-	rq.code_len = g_code_len;
-	rq.params = g_params;
-	rq.params_len = g_params_len;
-	rq.export_name = g_export;
-	uint64_t *t = calloc((size_t)n + 20, sizeof(*t));
-	for (int i = 0; i < n + 20; i++) {
-		if (gap_us) {
-			struct timespec gap = { 0, (long)gap_us * 1000 };
-			nanosleep(&gap, NULL);
-		}
-		uint64_t t0 = now_ns();
-		if (pvf_client_validate(c, &rq, &res, &err) < 0 || res.status != 0) {
-			fprintf(stderr, "daemon: %s\n", res.status ? res.err.msg : err.msg);
-			return -1;
-		}
-		t[i] = now_ns() - t0;
-		pvf_client_result_free(&res);
+	for (int i = 0; i < nways; i++) {
+		ways[i].h = h;
+		ways[i].c = c;
+		ways[i].art = ways[0].art;
+		ways[i].t = calloc((size_t)ways[i].cap, sizeof(uint64_t));
+		for (int k = 0; k < 20; k++)
+			if (ways[i].call(&ways[i]) < 0)
+				goto out;
 	}
-	report(gap_us ? "daemon-paced" : "daemon", t + 20, n);
-	free(t);
-	pvf_client_close(c);
-	return 0;
+	for (int r = 0; r < ROUNDS; r++)
+		for (int i = 0; i < nways; i++)
+			if (sample(&ways[i], (ways[i].cap + ROUNDS - 1) / ROUNDS) < 0)
+				goto out;
+	for (int i = 0; i < nways; i++)
+		report(ways[i].name, ways[i].t, ways[i].n);
+	rc = 0;
+out:
+	for (int i = 0; i < nways; i++)
+		free(ways[i].t);
+	if (c)
+		pvf_client_close(c);
+	if (h)
+		pvfhost_free(h);
+	if (ways[0].art)
+		pvf_artifact_close(ways[0].art);
+	pvf_code_free(code);
+	return rc;
 }
 
 typedef struct counter {
@@ -289,9 +331,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "params: %s\n", err.msg);
 		return 2;
 	}
-	if (in_process(argv[3], n) < 0 || host_latency(argv[3], n, 0) < 0 || host_latency(argv[3], n / 2, 2000) < 0)
-		return 1;
-	if (sock && (daemon_latency(sock, n, 0) < 0 || daemon_latency(sock, n / 2, 2000) < 0))
+	if (latencies(argv[3], sock, n) < 0)
 		return 1;
 	if (throughput(argv[3], 1, n * 2) < 0 || throughput(argv[3], 2, n * 2) < 0)
 		return 1;
