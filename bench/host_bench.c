@@ -122,7 +122,7 @@ static int call_host(way *w)
 static int call_daemon(way *w)
 {
 	pvf_client_validate_req rq = { 0 };
-	pvf_client_result res;
+	pvf_client_result res = { 0 };
 	pvf_error err;
 
 	rq.code = g_code;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "blob/blob.h"
 #include "cli/cli.h"
@@ -17,15 +16,6 @@
 #include "hostapi/registry.h"
 #include "wasm/rules.h"
 
-static double self_cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	       (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 int cli_prepare_file(const char *path, const pvf_prepare_opts *opts, bool check_rules, const char *out,
 		     pvf_stage_stats *decode, pvf_prepare_stats *stats, pvf_error *err)
 {
@@ -34,8 +24,11 @@ int cli_prepare_file(const char *path, const pvf_prepare_opts *opts, bool check_
 	uint8_t *code = NULL;
 	size_t len;
 	pvf_blob_info bi;
-	double t0 = pvf_clock_s(), c0 = self_cpu_s();
+	struct rusage ru0, ru;
+	double t0 = pvf_clock_s();
 	int r = -1;
+
+	getrusage(RUSAGE_SELF, &ru0);
 
 	if (pvf_blob_read_file(path, NULL, &code, &len, &bi, err) < 0)
 		return -1;
@@ -50,11 +43,9 @@ int cli_prepare_file(const char *path, const pvf_prepare_opts *opts, bool check_
 			goto out;
 	}
 	if (decode) {
-		struct rusage ru;
-
 		getrusage(RUSAGE_SELF, &ru);
 		decode->wall_s = pvf_clock_s() - t0;
-		decode->cpu_s = self_cpu_s() - c0;
+		decode->cpu_s = (double)(pvf_rusage_cpu_us(&ru) - pvf_rusage_cpu_us(&ru0)) / 1e6;
 		decode->peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	}
 	r = pvf_engine_prepare(code, len, m, opts, out, stats, err);

@@ -147,8 +147,7 @@ fail:
 		return pvf_error_set(err, PVF_E_TOOL, "cannot run %s: %s", argv[0], strerror(child_errno));
 	}
 	res->stats.wall_s = pvf_clock_s() - t0;
-	res->stats.cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-			   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	res->stats.cpu_s = (double)pvf_rusage_cpu_us(&ru) / 1e6;
 	res->stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	if (WIFEXITED(status)) {
 		res->exit_code = WEXITSTATUS(status);

@@ -667,8 +667,7 @@ static int reap(child *ch, pvf_stage_stats *stage, int *sig)
 		}
 	}
 	ch->pid = -1;
-	stage->cpu_s += (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	stage->cpu_s += (double)pvf_rusage_cpu_us(&ru) / 1e6;
 	if ((uint64_t)ru.ru_maxrss > stage->peak_rss_kb)
 		stage->peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	*sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 #ifndef PVFHOST_VERSION
 #define PVFHOST_VERSION "unknown"
 #endif
@@ -59,12 +61,6 @@ void pvf__worker_log(const pvf__worker *w, const char *fmt, ...)
 	line[len++] = '\n';
 	/* Non-blocking pipe: a full pipe drops the line. */
 	(void)!write(PVF_WORKER_FD_LOG, line, len);
-}
-
-uint64_t pvf__cpu_us(const struct rusage *ru)
-{
-	return (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec +
-	       (uint64_t)ru->ru_stime.tv_sec * 1000000u + (uint64_t)ru->ru_stime.tv_usec;
 }
 
 int pvf__write_all(int fd, const void *buf, size_t len)
@@ -390,7 +386,7 @@ int pvf__worker_collect_job(pid_t pid, int fd, size_t max, uint8_t **ret, size_t
 int pvf__worker_classify_job(int status, const struct rusage *ru, uint64_t cpu_limit_ms,
 			     pvf_error_class timeout_cls, bool oom_possible, pvf_error *err)
 {
-	uint64_t cpu_ms = pvf__cpu_us(ru) / 1000u;
+	uint64_t cpu_ms = pvf_rusage_cpu_us(ru) / 1000u;
 	/* Timer and tick granularity: a monitor exit a little under the limit
 	 * is still believed. */
 	bool over = cpu_limit_ms && cpu_ms + 20 >= cpu_limit_ms;

@@ -121,7 +121,6 @@ int pvf__worker_collect_job(pid_t pid, int fd, size_t max, uint8_t **ret, size_t
 int pvf__worker_classify_job(int status, const struct rusage *ru, uint64_t cpu_limit_ms,
 			     pvf_error_class timeout_cls, bool oom_possible, pvf_error *err);
 
-uint64_t pvf__cpu_us(const struct rusage *ru);
 
 /* Whole-buffer I/O with EINTR handling. */
 int pvf__write_all(int fd, const void *buf, size_t len);

@@ -207,7 +207,7 @@ report:
 	pvf__job_limits_disarm();
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		d.result.stats.cpu_us = pvf__cpu_us(&ru);
+		d.result.stats.cpu_us = pvf_rusage_cpu_us(&ru);
 		d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	}
 	d.result.stats.wall_us = pvf_clock_us() - t0;
@@ -513,7 +513,7 @@ static int serve(pvf__worker *w, job_slot *s, const uint8_t *payload, size_t len
 		pvf_proto_result_from_error(&d.result, &err, 0);
 		pvf__worker_log(w, "job %ld: %s", (long)pid, err.msg);
 	}
-	d.result.stats.cpu_us = pvf__cpu_us(&ru);
+	d.result.stats.cpu_us = pvf_rusage_cpu_us(&ru);
 	d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	d.result.stats.wall_us = pvf_clock_us() - t0;
 	rc = send_done(w, &d, &err);

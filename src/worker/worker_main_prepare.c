@@ -115,13 +115,13 @@ report:
 		 * of the children is the evidence (re-checked by the worker). */
 		struct rusage rc;
 		if (err.code == PVF_E_COMPILE && lim.cpu_ms && getrusage(RUSAGE_CHILDREN, &rc) == 0 &&
-		    pvf__cpu_us(&rc) / 1000u >= lim.cpu_ms) {
+		    pvf_rusage_cpu_us(&rc) / 1000u >= lim.cpu_ms) {
 			char detail[PVF_ERROR_MSG_MAX];
 			snprintf(detail, sizeof(detail), "%s", err.msg);
 			pvf_error_set(&err, PVF_E_TIMEOUT,
 				      "preparation ran past its CPU-time limit of %llu ms (the compiler was stopped "
 				      "after %llu ms of CPU time in all): %.300s",
-				      (unsigned long long)lim.cpu_ms, (unsigned long long)(pvf__cpu_us(&rc) / 1000u),
+				      (unsigned long long)lim.cpu_ms, (unsigned long long)(pvf_rusage_cpu_us(&rc) / 1000u),
 				      detail);
 		}
 	}
@@ -137,7 +137,7 @@ report:
 	}
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		d.result.stats.cpu_us = pvf__cpu_us(&ru);
+		d.result.stats.cpu_us = pvf_rusage_cpu_us(&ru);
 		d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	}
 	d.result.stats.wall_us = pvf_clock_us() - t0;
@@ -214,7 +214,7 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 			if (d.result.code == PVF_E_NOMEM && strstr(d.result.msg, "out of memory during preparation"))
 				d.result.cls = PVF_CLASS_DETERMINISTIC;
 			else if (d.result.code == PVF_E_TIMEOUT && m.timeout_ms &&
-				 pvf__cpu_us(&ru) / 1000u + 20 >= m.timeout_ms)
+				 pvf_rusage_cpu_us(&ru) / 1000u + 20 >= m.timeout_ms)
 				d.result.cls = (uint8_t)timeout_cls;
 			else if (d.result.code == PVF_E_TIMEOUT) {
 				/* Claimed, but the kernel's account says otherwise. */
@@ -222,7 +222,7 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 				d.result.cls = PVF_CLASS_POSSIBLY_INVALID;
 				snprintf(d.result.msg, sizeof(d.result.msg),
 					 "job claimed a timeout after only %llu ms of CPU time",
-					 (unsigned long long)(pvf__cpu_us(&ru) / 1000u));
+					 (unsigned long long)(pvf_rusage_cpu_us(&ru) / 1000u));
 			}
 			else
 				d.result.cls = (uint8_t)pvf_error_code_class((pvf_error_code)d.result.code);
@@ -235,7 +235,7 @@ static int serve(pvf__worker *w, const uint8_t *payload, size_t len)
 	}
 	free(res);
 	res = NULL;
-	d.result.stats.cpu_us = pvf__cpu_us(&ru);
+	d.result.stats.cpu_us = pvf_rusage_cpu_us(&ru);
 	d.result.stats.peak_rss_kb = (uint64_t)ru.ru_maxrss;
 	d.result.stats.wall_us = pvf_clock_us() - t0;
 	goto send;
