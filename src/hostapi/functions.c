@@ -46,6 +46,7 @@
 #include "hostapi/sr25519.h"
 #include "hostapi/state.h"
 #include "hostapi/trie.h"
+#include "hostapi/trie_proof.h"
 #include "wasm/module.h"
 
 /* Keccak-512: rate = 200 - 2 * 64 bytes. */
@@ -784,6 +785,63 @@ TRIE_FN(hf_trie_k_root_v3, true, true, 3)
 TRIE_FN(hf_trie_k_ord_v1, false, true, 1)
 TRIE_FN(hf_trie_k_ord_v2, false, true, 2)
 TRIE_FN(hf_trie_k_ord_v3, false, true, 3)
+
+/* (root: i32 pointer to 32 bytes, proof: i64 SCALE Vec<Vec<u8>>, key: i64, value: i64
+ * [, state_version: i32 in version 2]) -> i32 bool. Version 1 is LayoutV0. A
+ * proof that does not prove the pair answers false; arguments that cannot be
+ * read or decoded trap, as in Substrate. */
+static int verify_proof_fn(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t,
+			   bool keccak, int version)
+{
+	slot *s = vs;
+	pvf_trie_version v = PVF_TRIE_V0;
+	pvf_scale_reader rd;
+	pvf_trie_slice *nodes = NULL;
+	uint8_t root[32];
+	uint32_t plen, klen, vlen;
+	const uint8_t *p, *key, *val, *rp;
+	pvf_error err;
+	size_t n;
+	int rc;
+
+	if (version == 2 && state_version(s, a[4], &v, t) < 0)
+		return -1;
+	if (!(rp = mem_range(s, inst, (uint32_t)a[0], 32, "root", t)) ||
+	    !(p = mem_fat(s, inst, a[1], &plen, "proof", t)) || !(key = mem_fat(s, inst, a[2], &klen, "key", t)) ||
+	    !(val = mem_fat(s, inst, a[3], &vlen, "value", t)))
+		return -1;
+	memcpy(root, rp, sizeof(root));
+	pvf_scale_reader_init(&rd, p, plen, PVF_E_MALFORMED, "Vec<Vec<u8>>");
+	if (pvf_scale_read_vec_len(&rd, 1, TRIE_MAX_ENTRIES, &n, &err) < 0)
+		return host_fail(t, s, "could not SCALE-decode the proof: %s", err.msg);
+	nodes = calloc(n ? n : 1, sizeof(*nodes));
+	if (!nodes)
+		return host_fail(t, s, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (pvf_scale_read_vec_u8(&rd, &nodes[i].data, &nodes[i].len, &err) < 0) {
+			free(nodes);
+			return host_fail(t, s, "could not SCALE-decode the proof: %s", err.msg);
+		}
+	}
+	rc = pvf_trie_verify_proof(root, nodes, n, key, klen, val, vlen, v, keccak ? th_keccak : th_blake2, NULL,
+				   &err);
+	free(nodes);
+	if (rc < 0)
+		return host_fail(t, s, "trie proof: %s", err.msg);
+	r[0] = (uint64_t)rc;
+	return 0;
+}
+
+#define VERIFY_PROOF_FN(fname, keccak, ver)                                                          \
+	static int fname(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)   \
+	{                                                                                              \
+		return verify_proof_fn(vs, inst, a, r, t, keccak, ver);                                \
+	}
+
+VERIFY_PROOF_FN(hf_trie_b_proof_v1, false, 1)
+VERIFY_PROOF_FN(hf_trie_b_proof_v2, false, 2)
+VERIFY_PROOF_FN(hf_trie_k_proof_v1, true, 1)
+VERIFY_PROOF_FN(hf_trie_k_proof_v2, true, 2)
 
 /* ---- misc -------------------------------------------------------------------------- */
 
@@ -1615,12 +1673,16 @@ static const impl_row impls[] = {
 	{ "ext_trie_blake2_256_root_version_1", hf_trie_b_root_v1 },
 	{ "ext_trie_blake2_256_root_version_2", hf_trie_b_root_v2 },
 	{ "ext_trie_blake2_256_root_version_3", hf_trie_b_root_v3 },
+	{ "ext_trie_blake2_256_verify_proof_version_1", hf_trie_b_proof_v1 },
+	{ "ext_trie_blake2_256_verify_proof_version_2", hf_trie_b_proof_v2 },
 	{ "ext_trie_keccak_256_ordered_root_version_1", hf_trie_k_ord_v1 },
 	{ "ext_trie_keccak_256_ordered_root_version_2", hf_trie_k_ord_v2 },
 	{ "ext_trie_keccak_256_ordered_root_version_3", hf_trie_k_ord_v3 },
 	{ "ext_trie_keccak_256_root_version_1", hf_trie_k_root_v1 },
 	{ "ext_trie_keccak_256_root_version_2", hf_trie_k_root_v2 },
 	{ "ext_trie_keccak_256_root_version_3", hf_trie_k_root_v3 },
+	{ "ext_trie_keccak_256_verify_proof_version_1", hf_trie_k_proof_v1 },
+	{ "ext_trie_keccak_256_verify_proof_version_2", hf_trie_k_proof_v2 },
 };
 
 /* The table is in strcmp order (test_every_row_bound, in

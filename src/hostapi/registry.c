@@ -17,8 +17,9 @@
  * differs from what Polkadot's PVF executor links: Polkadot links all of
  * sp_io::crypto, trie and misc, but the keystore functions there panic
  * without a keystore (a trap for the PVF, same outcome as our stub), while
- * trie *_verify_proof and misc_last_cursor are real functions in Polkadot
- * and stubs here (no known PVF imports them).
+ * misc_last_cursor is a real function in Polkadot and a stub here (it
+ * reports the cursor of the last storage clear_prefix, and validation has
+ * no storage).
  *
  * Invariant: rows are sorted by strcmp() of the name, names are unique.
  * The unit test checks both, so a row added out of order fails the build's
@@ -185,16 +186,16 @@ static const pvf_hostfn_desc hostfns[] = {
 	{ "ext_trie_blake2_256_root_version_1", "I:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_trie_blake2_256_root_version_2", "Ii:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_trie_blake2_256_root_version_3", "Iii:", PVF_HOSTFN_IMPLEMENTED },
-	{ "ext_trie_blake2_256_verify_proof_version_1", "iIII:i", PVF_HOSTFN_STUB },
-	{ "ext_trie_blake2_256_verify_proof_version_2", "iIIIi:i", PVF_HOSTFN_STUB },
+	{ "ext_trie_blake2_256_verify_proof_version_1", "iIII:i", PVF_HOSTFN_IMPLEMENTED },
+	{ "ext_trie_blake2_256_verify_proof_version_2", "iIIIi:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_trie_keccak_256_ordered_root_version_1", "I:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_trie_keccak_256_ordered_root_version_2", "Ii:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_trie_keccak_256_ordered_root_version_3", "Iii:", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_trie_keccak_256_root_version_1", "I:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_trie_keccak_256_root_version_2", "Ii:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_trie_keccak_256_root_version_3", "Iii:", PVF_HOSTFN_IMPLEMENTED },
-	{ "ext_trie_keccak_256_verify_proof_version_1", "iIII:i", PVF_HOSTFN_STUB },
-	{ "ext_trie_keccak_256_verify_proof_version_2", "iIIIi:i", PVF_HOSTFN_STUB },
+	{ "ext_trie_keccak_256_verify_proof_version_1", "iIII:i", PVF_HOSTFN_IMPLEMENTED },
+	{ "ext_trie_keccak_256_verify_proof_version_2", "iIIIi:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_wasm_tracing_enabled_version_1", "I:i", PVF_HOSTFN_STUB },
 	{ "ext_wasm_tracing_enter_span_version_1", "I:I", PVF_HOSTFN_STUB },
 	{ "ext_wasm_tracing_event_version_1", "I:", PVF_HOSTFN_STUB },

@@ -17,7 +17,7 @@
  * Status:
  *   PVF_HOSTFN_IMPLEMENTED  the executor provides it (allocator, hashing,
  *                           signature verification and key recovery, batch
- *                           verification, trie roots, misc printing and
+ *                           verification, trie roots and proofs, misc printing and
  *                           runtime_version, logging);
  *   PVF_HOSTFN_STATE        implemented when the host context has a
  *                           runtime-call state (a call of an export other

@@ -32,13 +32,6 @@
 
 #include "common/scale.h"
 
-/* sp-trie trie_constants */
-#define LEAF_PREFIX_MASK 0x40u               /* 0b01 << 6 */
-#define BRANCH_WITHOUT_MASK 0x80u            /* 0b10 << 6 */
-#define BRANCH_WITH_MASK 0xC0u               /* 0b11 << 6 */
-#define EMPTY_TRIE 0x00u
-#define ALT_HASHING_LEAF_PREFIX_MASK 0x20u   /* 0b001 << 5 */
-#define ALT_HASHING_BRANCH_WITH_MASK 0x10u   /* 0b0001 << 4 */
 #define NIBBLE_LENGTH 16
 /* Child encodings shorter than this are stored inline (trie_stream.rs
  * `append_substream`: 0..=31). */
@@ -145,8 +138,8 @@ static int sort_entries(const pvf_trie_entry *in, size_t n, entry **ret, size_t 
 /* ---- 2. node encoding --------------------------------------------------- */
 
 /* sp-trie node_header.rs `size_and_prefix_iterator`. */
-static int write_header(pvf_scale_writer *w, unsigned prefix, unsigned prefix_bits, size_t size,
-			pvf_error *err)
+int pvf_trie_write_header(pvf_scale_writer *w, unsigned prefix, unsigned prefix_bits, size_t size,
+			  pvf_error *err)
 {
 	unsigned max_value = 255u >> prefix_bits;
 	size_t l1 = size < max_value - 1 ? size : max_value - 1;
@@ -211,12 +204,12 @@ static int start_frame(const ctx *c, frame *f)
 
 	if (f->count == 0) {
 		f->next_slot = NIBBLE_LENGTH;
-		return pvf_scale_write_u8(&f->out, EMPTY_TRIE, c->err);
+		return pvf_scale_write_u8(&f->out, PVF_TRIE_EMPTY, c->err);
 	}
 	if (f->count == 1) {
 		bool hashed = value_is_hashed(c, first);
 		f->next_slot = NIBBLE_LENGTH;
-		if (write_header(&f->out, hashed ? ALT_HASHING_LEAF_PREFIX_MASK : LEAF_PREFIX_MASK,
+		if (pvf_trie_write_header(&f->out, hashed ? PVF_TRIE_HASHED_LEAF : PVF_TRIE_LEAF,
 				 hashed ? 3 : 2, nibble_len(first) - f->cursor, c->err) < 0 ||
 		    write_partial(&f->out, first, f->cursor, nibble_len(first), c->err) < 0)
 			return -1;
@@ -242,14 +235,14 @@ static int start_frame(const ctx *c, frame *f)
 		bitmap |= (uint16_t)(1u << nib);
 	}
 
-	unsigned prefix = BRANCH_WITHOUT_MASK, bits = 2;
+	unsigned prefix = PVF_TRIE_BRANCH_WITHOUT, bits = 2;
 	if (has_value && value_is_hashed(c, first)) {
-		prefix = ALT_HASHING_BRANCH_WITH_MASK;
+		prefix = PVF_TRIE_HASHED_BRANCH;
 		bits = 4;
 	} else if (has_value) {
-		prefix = BRANCH_WITH_MASK;
+		prefix = PVF_TRIE_BRANCH_WITH;
 	}
-	if (write_header(&f->out, prefix, bits, cur - f->cursor, c->err) < 0 ||
+	if (pvf_trie_write_header(&f->out, prefix, bits, cur - f->cursor, c->err) < 0 ||
 	    write_partial(&f->out, first, f->cursor, cur, c->err) < 0 ||
 	    pvf_scale_write_u16(&f->out, bitmap, c->err) < 0)
 		return -1;

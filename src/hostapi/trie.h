@@ -30,8 +30,17 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/scale.h"
 
 #define PVF_TRIE_HASH_LEN 32
+/* Node header prefixes (sp-trie trie_constants); the bits below a prefix
+ * hold the partial key's nibble count. */
+#define PVF_TRIE_EMPTY 0x00u          /* the empty trie */
+#define PVF_TRIE_LEAF 0x40u           /* 0b01 << 6 */
+#define PVF_TRIE_BRANCH_WITHOUT 0x80u /* 0b10 << 6: branch without value */
+#define PVF_TRIE_BRANCH_WITH 0xC0u    /* 0b11 << 6: branch with value */
+#define PVF_TRIE_HASHED_LEAF 0x20u    /* 0b001 << 5: leaf, value by hash */
+#define PVF_TRIE_HASHED_BRANCH 0x10u  /* 0b0001 << 4: branch, value by hash */
 /* sp_core::storage::TRIE_VALUE_NODE_THRESHOLD */
 #define PVF_TRIE_VALUE_NODE_THRESHOLD 33u
 /* Most entries one root computation accepts (an ordered root's keys are
@@ -65,6 +74,12 @@ int pvf_trie_ordered_root(const pvf_trie_entry *values, size_t n, pvf_trie_versi
 int pvf_trie_root_unhashed(const pvf_trie_entry *entries, size_t n, pvf_trie_version version,
 			   pvf_trie_hasher hasher, uint8_t **ret_buf, size_t *ret_len,
 			   pvf_error *err);
+
+/* Writes a node header: `prefix` (one of the PVF_TRIE_* prefixes above, of
+ * `prefix_bits` bits) and the nibble count `size`, escaped past the field's
+ * maximum (sp-trie node_header.rs). */
+int pvf_trie_write_header(pvf_scale_writer *w, unsigned prefix, unsigned prefix_bits, size_t size,
+			  pvf_error *err);
 
 /* Blake2b-256 (libsodium), the hasher of the *_blake2_256_* host functions. */
 void pvf_trie_blake2_256(const uint8_t *data, size_t len, uint8_t out[PVF_TRIE_HASH_LEN]);

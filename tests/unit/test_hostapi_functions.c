@@ -31,6 +31,10 @@
  *            Err = 0x01; Option None = 0x00, Some = 0x01.
  *   [W3F]    w3f/polkadot-tests fixtures/host-api trie rows (as in
  *            test_trie.c) and the empty trie root 03170a2e...1314.
+ *   [PROOF]  a compact proof assembled by hand (as in test_trie_proof.c):
+ *            the one-leaf trie {0xAB: "hello"}, whose proof is the leaf
+ *            with its value left out (0x42 0xAB 0x00); the root it must
+ *            reach comes from the trie root builder.
  *   [SPV]    sp-version RuntimeVersion::decode_with_version_hint: without a
  *            Core API >= 3 the transaction_version is 1 and system_version
  *            0, and the host re-encodes all eight fields.
@@ -58,6 +62,7 @@
 
 #include "engine/engine.h"
 #include "hostapi/functions.h"
+#include "hostapi/hashing.h"
 #include "hostapi/registry.h"
 #include "worker/code.h"
 
@@ -242,6 +247,14 @@ static void expect_mem_hex(fx *f, uint32_t addr, const char *hex)
 #define IN2 1024u
 #define IN3 2048u
 #define OUT 3072u
+
+/* Writes a key/value at fixed scratch places and returns their fat pointers. */
+static uint64_t put(fx *f, uint32_t addr, const void *p, size_t n)
+{
+	if (n)
+		wr(f, addr, p, n);
+	return fat(addr, (uint32_t)n);
+}
 
 /* ---- tests ----------------------------------------------------------------- */
 
@@ -587,6 +600,51 @@ static void test_trie(void **state)
 	fx_close(&f);
 }
 
+static void kec(const uint8_t *d, size_t n, uint8_t out[32]) { pvf_keccak_256(d, n, out); }
+static void b2(const uint8_t *d, size_t n, uint8_t out[32]) { pvf_blake2_256(d, n, out); }
+
+/* ext_trie_*_verify_proof: [PROOF] */
+static void test_trie_proof(void **state)
+{
+	static const uint8_t key[] = { 0xAB };
+	/* Vec<Vec<u8>>: one node of 3 bytes */
+	static const uint8_t proof[] = { 0x04, 0x0C, 0x42, 0xAB, 0x00 };
+	const pvf_trie_entry e = { key, 1, (const uint8_t *)"hello", 5 };
+	uint8_t root_b[32], root_k[32];
+	pvf_error err;
+	uint64_t a[5];
+	fx f;
+
+	(void)state;
+	assert_int_equal(pvf_trie_root(&e, 1, PVF_TRIE_V0, b2, root_b, &err), 0);
+	assert_int_equal(pvf_trie_root(&e, 1, PVF_TRIE_V0, kec, root_k, &err), 0);
+	fx_open(&f, g_funcs, PVF_LOG_FILTER_INFO);
+	wr(&f, OUT, root_b, 32);
+	a[0] = OUT;
+	a[1] = put(&f, IN, proof, sizeof(proof));
+	a[2] = put(&f, IN2, key, 1);
+	a[3] = put(&f, IN3, "hello", 5);
+	assert_int_equal(call1(&f, "ext_trie_blake2_256_verify_proof_version_1", a, 4), 1);
+	a[4] = 1; /* V1: a 5-byte value stays inline, the same root */
+	assert_int_equal(call1(&f, "ext_trie_blake2_256_verify_proof_version_2", a, 5), 1);
+	assert_int_equal(call1(&f, "ext_trie_keccak_256_verify_proof_version_2", a, 5), 0);
+	wr(&f, OUT, root_k, 32);
+	assert_int_equal(call1(&f, "ext_trie_keccak_256_verify_proof_version_2", a, 5), 1);
+	assert_int_equal(call1(&f, "ext_trie_blake2_256_verify_proof_version_1", a, 4), 0);
+	a[3] = put(&f, IN3, "hellp", 5);
+	assert_int_equal(call1(&f, "ext_trie_keccak_256_verify_proof_version_2", a, 5), 0);
+
+	a[4] = 2; /* no state version 2 */
+	expect_trap(&f, "ext_trie_keccak_256_verify_proof_version_2", a, 5, 1, PVF_TRAP_HOST_ERROR,
+		    "state version");
+	a[1] = fat(IN, 3); /* the node's bytes cut short */
+	expect_trap(&f, "ext_trie_blake2_256_verify_proof_version_1", a, 4, 1, PVF_TRAP_HOST_ERROR, "decode");
+	a[1] = fat(IN, sizeof(proof));
+	a[0] = 0xFFFFFFF0u; /* the root pointer out of bounds */
+	expect_trap(&f, "ext_trie_blake2_256_verify_proof_version_1", a, 4, 1, PVF_TRAP_HOST_ERROR, "root");
+	fx_close(&f);
+}
+
 static void test_logging_misc(void **state)
 {
 	fx f;
@@ -779,14 +837,6 @@ static void test_bind_errors_and_memory(void **state)
 }
 
 /* ---- storage: runtime calls only ------------------------------------------ */
-
-/* Writes a key/value at fixed scratch places and returns their fat pointers. */
-static uint64_t put(fx *f, uint32_t addr, const void *p, size_t n)
-{
-	if (n)
-		wr(f, addr, p, n);
-	return fat(addr, (uint32_t)n);
-}
 
 static void test_storage_validation_stubs(void **state)
 {
@@ -1164,6 +1214,7 @@ int main(void)
 		cmocka_unit_test(test_batch_verify),
 		cmocka_unit_test(test_ecdsa),
 		cmocka_unit_test(test_trie),
+		cmocka_unit_test(test_trie_proof),
 		cmocka_unit_test(test_logging_misc),
 		cmocka_unit_test(test_runtime_version),
 		cmocka_unit_test(test_unsupported),

@@ -1,0 +1,264 @@
+/* test_trie_proof.c — compact trie proofs of one key-value pair.
+ *
+ * Each proof is assembled here byte by byte from the node format of sp-trie
+ * (node_header.rs, node_codec.rs) and the proof format of trie-db
+ * (proof/generate.rs: the nodes on the key's path in pre-order, the proven
+ * value left out, the reference to the next proof node an empty inline
+ * child). The root a proof must reach comes from the trie root builder
+ * (trie.c, checked against published roots in test_trie.c) over the whole
+ * trie, so a proof is accepted only when the two independent paths agree.
+ * Hashes of hashed values and of child nodes are taken with libsodium
+ * directly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "hostapi/trie_proof.h"
+
+static void blake2(const uint8_t *d, size_t n, uint8_t out[32])
+{
+	crypto_generichash(out, 32, d, n, NULL, 0);
+}
+
+static void root_of(const pvf_trie_entry *e, size_t n, pvf_trie_version v, uint8_t out[32])
+{
+	pvf_error err;
+	assert_int_equal(pvf_trie_root(e, n, v, blake2, out, &err), 0);
+}
+
+/* Runs the checker on proof nodes given as (pointer, length) pairs. */
+static int check(const uint8_t root[32], const pvf_trie_slice *nodes, size_t n, const uint8_t *key,
+		 size_t klen, const char *value, size_t vlen, pvf_trie_version v, const char **why)
+{
+	pvf_error err;
+	int rc = pvf_trie_verify_proof(root, nodes, n, key, klen, (const uint8_t *)value, vlen, v, blake2,
+				       why, &err);
+	assert_int_not_equal(rc, -1);
+	if (rc == 1)
+		assert_null(*why);
+	else
+		assert_non_null(*why);
+	return rc;
+}
+
+#define S(a) { (a), sizeof(a) }
+
+/* One pair: the root node is a leaf. */
+static void test_single_leaf(void **state)
+{
+	static const uint8_t key[] = { 0xAB }, other[] = { 0xAC }, longer[] = { 0xAB, 0x01 };
+	const pvf_trie_entry e = { key, 1, (const uint8_t *)"hello", 5 };
+	/* leaf, 2 nibbles (0x40 | 2), partial AB, value left out (Compact 0) */
+	static const uint8_t leaf[] = { 0x42, 0xAB, 0x00 };
+	static const uint8_t leaf_with_value[] = { 0x42, 0xAB, 0x14, 'h', 'e', 'l', 'l', 'o' };
+	static const uint8_t empty[] = { 0x00 };
+	uint8_t root[32];
+	const char *why;
+
+	(void)state;
+	root_of(&e, 1, PVF_TRIE_V0, root);
+	pvf_trie_slice p[] = { S(leaf) };
+	assert_int_equal(check(root, p, 1, key, 1, "hello", 5, PVF_TRIE_V0, &why), 1);
+	/* values under 33 bytes are inline in both layouts: the same root */
+	assert_int_equal(check(root, p, 1, key, 1, "hello", 5, PVF_TRIE_V1, &why), 1);
+
+	assert_int_equal(check(root, p, 1, key, 1, "hellp", 5, PVF_TRIE_V0, &why), 0);
+	assert_string_equal(why, "the proof leads to another root");
+	assert_int_equal(check(root, p, 1, other, 1, "hello", 5, PVF_TRIE_V0, &why), 0);
+	assert_string_equal(why, "the key is not in the trie");
+	assert_int_equal(check(root, p, 1, longer, 2, "hello", 5, PVF_TRIE_V0, &why), 0);
+	assert_string_equal(why, "the key is not in the trie");
+
+	pvf_trie_slice kept[] = { S(leaf_with_value) };
+	assert_int_equal(check(root, kept, 1, key, 1, "hello", 5, PVF_TRIE_V0, &why), 0);
+	assert_string_equal(why, "the proof holds the value it should leave out");
+
+	pvf_trie_slice extra[] = { S(leaf), S(empty) };
+	assert_int_equal(check(root, extra, 2, key, 1, "hello", 5, PVF_TRIE_V0, &why), 0);
+	assert_string_equal(why, "the proof has nodes left over");
+	assert_int_equal(check(root, p, 0, key, 1, "hello", 5, PVF_TRIE_V0, &why), 0);
+	assert_string_equal(why, "the proof is incomplete");
+
+	/* the empty trie holds no key */
+	uint8_t empty_root[32];
+	root_of(NULL, 0, PVF_TRIE_V0, empty_root);
+	pvf_trie_slice none[] = { S(empty) };
+	assert_int_equal(check(empty_root, none, 1, key, 1, "hello", 5, PVF_TRIE_V0, &why), 0);
+	assert_string_equal(why, "the key is not in the trie");
+}
+
+/* Nodes the codec refuses. */
+static void test_malformed_nodes(void **state)
+{
+	static const uint8_t key[] = { 0x0A };
+	/* 3 nibbles: the first byte holds one nibble after a zero padding nibble */
+	static const uint8_t key3[] = { 0x0A, 0xBC };
+	static const uint8_t bad_padding[] = { 0x43, 0x1A, 0xBC, 0x00 };
+	static const uint8_t escape[] = { 0x01, 0x42, 0x0A, 0x00 };
+	static const uint8_t truncated[] = { 0x42, 0x0A };
+	static const uint8_t no_child[] = { 0x80, 0x00, 0x00 };
+	static const uint8_t noncanonical_len[] = { 0x42, 0x0A, 0x01, 0x00 }; /* Compact 0 in two bytes */
+	const pvf_trie_entry e = { key, 1, (const uint8_t *)"", 0 };
+	uint8_t root[32];
+	const char *why;
+
+	(void)state;
+	root_of(&e, 1, PVF_TRIE_V0, root);
+	const uint8_t *bad[] = { bad_padding, escape, truncated, no_child, noncanonical_len };
+	const size_t len[] = { sizeof(bad_padding), sizeof(escape), sizeof(truncated), sizeof(no_child),
+			       sizeof(noncanonical_len) };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pvf_trie_slice p[] = { { bad[i], len[i] } };
+		const uint8_t *k = i == 0 ? key3 : key;
+		assert_int_equal(check(root, p, 1, k, i == 0 ? 2 : 1, "", 0, PVF_TRIE_V0, &why), 0);
+		assert_string_equal(why, "a proof node does not decode");
+	}
+	/* the same well-formed leaf is accepted (an empty value proves itself) */
+	static const uint8_t good[] = { 0x42, 0x0A, 0x00 };
+	pvf_trie_slice p[] = { S(good) };
+	assert_int_equal(check(root, p, 1, key, 1, "", 0, PVF_TRIE_V0, &why), 1);
+}
+
+/* {0x10: 40 x 'x', 0x20: "y"}: a branch at the root with a hashed child
+ * (the long leaf) and an inline child (the short one). */
+static void test_branch_children(void **state)
+{
+	static const uint8_t k1[] = { 0x10 }, k2[] = { 0x20 };
+	char big[40];
+	memset(big, 'x', sizeof(big));
+	const pvf_trie_entry e[] = { { k1, 1, (const uint8_t *)big, sizeof(big) },
+				     { k2, 1, (const uint8_t *)"y", 1 } };
+	uint8_t root0[32], root1[32];
+	const char *why;
+
+	(void)state;
+	root_of(e, 2, PVF_TRIE_V0, root0);
+	root_of(e, 2, PVF_TRIE_V1, root1);
+	assert_memory_not_equal(root0, root1, 32); /* the 40-byte value is hashed in V1 */
+
+	/* Proof of k1: branch without value, no partial (0x80), children 1 and
+	 * 2 (bitmap 0x0006), child 1 is the next proof node (Compact 0), child
+	 * 2 inline: leaf, 1 nibble (0x41), partial 0, value "y" (4 bytes, so
+	 * Compact 4 = 0x10). Then the leaf of k1 with its value left out. */
+	static const uint8_t branch[] = { 0x80, 0x06, 0x00, 0x00, 0x10, 0x41, 0x00, 0x04, 'y' };
+	static const uint8_t leaf1[] = { 0x41, 0x00, 0x00 };
+	pvf_trie_slice p1[] = { S(branch), S(leaf1) };
+	assert_int_equal(check(root1, p1, 2, k1, 1, big, sizeof(big), PVF_TRIE_V1, &why), 1);
+	assert_int_equal(check(root0, p1, 2, k1, 1, big, sizeof(big), PVF_TRIE_V0, &why), 1);
+	assert_int_equal(check(root1, p1, 2, k1, 1, big, sizeof(big), PVF_TRIE_V0, &why), 0);
+	assert_string_equal(why, "the proof leads to another root");
+	assert_int_equal(check(root1, p1, 1, k1, 1, big, sizeof(big), PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof is incomplete");
+
+	/* Proof of k2 (V1): child 1 stays a hash reference (Compact 32 = 0x80)
+	 * of leaf 1 with a hashed value (0x21 00 hash), child 2 is inline with
+	 * its value left out (Compact 3 = 0x0C). */
+	uint8_t leaf1_full[34], h1[32], branch2[3 + 1 + 32 + 4];
+	leaf1_full[0] = 0x21;
+	leaf1_full[1] = 0x00;
+	blake2((const uint8_t *)big, sizeof(big), leaf1_full + 2);
+	blake2(leaf1_full, sizeof(leaf1_full), h1);
+	memcpy(branch2, (const uint8_t[]){ 0x80, 0x06, 0x00, 0x80 }, 4);
+	memcpy(branch2 + 4, h1, 32);
+	memcpy(branch2 + 36, (const uint8_t[]){ 0x0C, 0x41, 0x00, 0x00 }, 4);
+	pvf_trie_slice p2[] = { S(branch2) };
+	assert_int_equal(check(root1, p2, 1, k2, 1, "y", 1, PVF_TRIE_V1, &why), 1);
+	assert_int_equal(check(root1, p2, 1, k2, 1, "z", 1, PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof leads to another root");
+	/* the same node cannot prove k1: its reference there is a hash */
+	pvf_trie_slice p3[] = { S(branch2), S(leaf1) };
+	assert_int_equal(check(root1, p3, 2, k1, 1, big, sizeof(big), PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof has a hash where its path goes on");
+	/* a sibling altered in the proof changes the root */
+	branch2[4] ^= 1;
+	assert_int_equal(check(root1, p2, 1, k2, 1, "y", 1, PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof leads to another root");
+	/* key 0x30: no child at nibble 3 */
+	static const uint8_t k3[] = { 0x30 };
+	assert_int_equal(check(root1, p1, 2, k3, 1, "y", 1, PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the key is not in the trie");
+}
+
+/* {0x10: "a", 0x1020: "b"}: the root is a branch with partial key 10 that
+ * holds the value of 0x10; 0x1020 is an inline leaf below it. */
+static void test_branch_value(void **state)
+{
+	static const uint8_t k1[] = { 0x10 }, k2[] = { 0x10, 0x20 };
+	const pvf_trie_entry e[] = { { k1, 1, (const uint8_t *)"a", 1 }, { k2, 2, (const uint8_t *)"b", 1 } };
+	uint8_t root[32];
+	const char *why;
+
+	(void)state;
+	root_of(e, 2, PVF_TRIE_V1, root);
+	/* k1: the branch's value left out, so "branch without value" (0x82:
+	 * 2 nibbles), partial 10, child at nibble 2 (bitmap 0x0004), inline leaf
+	 * 0x41 00 04 'b' (Compact 4). */
+	static const uint8_t b1[] = { 0x82, 0x10, 0x04, 0x00, 0x10, 0x41, 0x00, 0x04, 'b' };
+	pvf_trie_slice p1[] = { S(b1) };
+	assert_int_equal(check(root, p1, 1, k1, 1, "a", 1, PVF_TRIE_V1, &why), 1);
+	assert_int_equal(check(root, p1, 1, k1, 1, "b", 1, PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof leads to another root");
+	/* the full node keeps the value: not a proof of k1 */
+	static const uint8_t full[] = { 0xC2, 0x10, 0x04, 0x00, 0x04, 'a', 0x10, 0x41, 0x00, 0x04, 'b' };
+	pvf_trie_slice pf[] = { S(full) };
+	assert_int_equal(check(root, pf, 1, k1, 1, "a", 1, PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof holds the value it should leave out");
+	/* k2: the branch keeps its value, the inline leaf leaves its own out */
+	static const uint8_t b2[] = { 0xC2, 0x10, 0x04, 0x00, 0x04, 'a', 0x0C, 0x41, 0x00, 0x00 };
+	pvf_trie_slice p2[] = { S(b2) };
+	assert_int_equal(check(root, p2, 1, k2, 2, "b", 1, PVF_TRIE_V1, &why), 1);
+	/* the inline leaf is followed as inline: a next proof node is extra */
+	static const uint8_t stray[] = { 0x41, 0x00, 0x00 };
+	pvf_trie_slice p3[] = { S(b2), S(stray) };
+	assert_int_equal(check(root, p3, 2, k2, 2, "b", 1, PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof has nodes left over");
+}
+
+/* A value of 33 bytes or more, proven at a branch under V1: the rebuilt
+ * branch stores it by hash (header 0001 xxxx). */
+static void test_hashed_branch_value(void **state)
+{
+	static const uint8_t k1[] = { 0x10 }, k2[] = { 0x10, 0x20 };
+	char big[33];
+	memset(big, 'v', sizeof(big));
+	const pvf_trie_entry e[] = { { k1, 1, (const uint8_t *)big, sizeof(big) },
+				     { k2, 2, (const uint8_t *)"b", 1 } };
+	uint8_t root[32];
+	const char *why;
+
+	(void)state;
+	root_of(e, 2, PVF_TRIE_V1, root);
+	static const uint8_t b1[] = { 0x82, 0x10, 0x04, 0x00, 0x10, 0x41, 0x00, 0x04, 'b' };
+	pvf_trie_slice p1[] = { S(b1) };
+	assert_int_equal(check(root, p1, 1, k1, 1, big, sizeof(big), PVF_TRIE_V1, &why), 1);
+	assert_int_equal(check(root, p1, 1, k1, 1, big, sizeof(big) - 1, PVF_TRIE_V1, &why), 0);
+	/* a proof that keeps the value by hash (0x12: hashed-value branch, 2
+	 * nibbles) is refused: the value must be left out */
+	uint8_t b2[3 + 1 + 32 + 5];
+	memcpy(b2, (const uint8_t[]){ 0x12, 0x10, 0x04, 0x00 }, 4);
+	blake2((const uint8_t *)big, sizeof(big), b2 + 4);
+	memcpy(b2 + 36, (const uint8_t[]){ 0x10, 0x41, 0x00, 0x04, 'b' }, 5);
+	pvf_trie_slice p2[] = { S(b2) };
+	assert_int_equal(check(root, p2, 1, k1, 1, big, sizeof(big), PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof holds the value it should leave out");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single_leaf),
+		cmocka_unit_test(test_malformed_nodes),
+		cmocka_unit_test(test_branch_children),
+		cmocka_unit_test(test_branch_value),
+		cmocka_unit_test(test_hashed_branch_value),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
