@@ -185,38 +185,48 @@ static void test_branch_children(void **state)
 	assert_string_equal(why, "the key is not in the trie");
 }
 
-/* {0x10: "a", 0x1020: "b"}: the root is a branch with partial key 10 that
- * holds the value of 0x10; 0x1020 is an inline leaf below it. */
+/* {0x10: v, 0x1020: "b"}: the root is a branch with partial key 10 that
+ * holds the value of 0x10; 0x1020 is an inline leaf below it. Proves v at
+ * 0x10 with the branch's value left out, so "branch without value" (0x82:
+ * 2 nibbles), partial 10, child at nibble 2 (bitmap 0x0004), inline leaf
+ * 0x41 00 04 'b' (Compact 4); and checks that v minus its last byte is
+ * refused. Leaves the trie's root in root. */
+static const uint8_t bv_k1[] = { 0x10 }, bv_k2[] = { 0x10, 0x20 };
+
+static void branch_value_proof(const char *v, size_t vlen, uint8_t root[32])
+{
+	const pvf_trie_entry e[] = { { bv_k1, 1, (const uint8_t *)v, vlen },
+				     { bv_k2, 2, (const uint8_t *)"b", 1 } };
+	static const uint8_t b1[] = { 0x82, 0x10, 0x04, 0x00, 0x10, 0x41, 0x00, 0x04, 'b' };
+	pvf_trie_slice p1[] = { S(b1) };
+	const char *why;
+
+	root_of(e, 2, PVF_TRIE_V1, root);
+	assert_int_equal(check(root, p1, 1, bv_k1, 1, v, vlen, PVF_TRIE_V1, &why), 1);
+	assert_int_equal(check(root, p1, 1, bv_k1, 1, v, vlen - 1, PVF_TRIE_V1, &why), 0);
+	assert_string_equal(why, "the proof leads to another root");
+}
+
 static void test_branch_value(void **state)
 {
-	static const uint8_t k1[] = { 0x10 }, k2[] = { 0x10, 0x20 };
-	const pvf_trie_entry e[] = { { k1, 1, (const uint8_t *)"a", 1 }, { k2, 2, (const uint8_t *)"b", 1 } };
 	uint8_t root[32];
 	const char *why;
 
 	(void)state;
-	root_of(e, 2, PVF_TRIE_V1, root);
-	/* k1: the branch's value left out, so "branch without value" (0x82:
-	 * 2 nibbles), partial 10, child at nibble 2 (bitmap 0x0004), inline leaf
-	 * 0x41 00 04 'b' (Compact 4). */
-	static const uint8_t b1[] = { 0x82, 0x10, 0x04, 0x00, 0x10, 0x41, 0x00, 0x04, 'b' };
-	pvf_trie_slice p1[] = { S(b1) };
-	assert_int_equal(check(root, p1, 1, k1, 1, "a", 1, PVF_TRIE_V1, &why), 1);
-	assert_int_equal(check(root, p1, 1, k1, 1, "b", 1, PVF_TRIE_V1, &why), 0);
-	assert_string_equal(why, "the proof leads to another root");
-	/* the full node keeps the value: not a proof of k1 */
-	static const uint8_t full[] = { 0xC2, 0x10, 0x04, 0x00, 0x04, 'a', 0x10, 0x41, 0x00, 0x04, 'b' };
+	branch_value_proof("ab", 2, root);
+	/* the full node keeps the value: not a proof of 0x10 */
+	static const uint8_t full[] = { 0xC2, 0x10, 0x04, 0x00, 0x08, 'a', 'b', 0x10, 0x41, 0x00, 0x04, 'b' };
 	pvf_trie_slice pf[] = { S(full) };
-	assert_int_equal(check(root, pf, 1, k1, 1, "a", 1, PVF_TRIE_V1, &why), 0);
+	assert_int_equal(check(root, pf, 1, bv_k1, 1, "ab", 2, PVF_TRIE_V1, &why), 0);
 	assert_string_equal(why, "the proof holds the value it should leave out");
-	/* k2: the branch keeps its value, the inline leaf leaves its own out */
-	static const uint8_t b2[] = { 0xC2, 0x10, 0x04, 0x00, 0x04, 'a', 0x0C, 0x41, 0x00, 0x00 };
+	/* 0x1020: the branch keeps its value, the inline leaf leaves its own out */
+	static const uint8_t b2[] = { 0xC2, 0x10, 0x04, 0x00, 0x08, 'a', 'b', 0x0C, 0x41, 0x00, 0x00 };
 	pvf_trie_slice p2[] = { S(b2) };
-	assert_int_equal(check(root, p2, 1, k2, 2, "b", 1, PVF_TRIE_V1, &why), 1);
+	assert_int_equal(check(root, p2, 1, bv_k2, 2, "b", 1, PVF_TRIE_V1, &why), 1);
 	/* the inline leaf is followed as inline: a next proof node is extra */
 	static const uint8_t stray[] = { 0x41, 0x00, 0x00 };
 	pvf_trie_slice p3[] = { S(b2), S(stray) };
-	assert_int_equal(check(root, p3, 2, k2, 2, "b", 1, PVF_TRIE_V1, &why), 0);
+	assert_int_equal(check(root, p3, 2, bv_k2, 2, "b", 1, PVF_TRIE_V1, &why), 0);
 	assert_string_equal(why, "the proof has nodes left over");
 }
 
@@ -224,20 +234,13 @@ static void test_branch_value(void **state)
  * branch stores it by hash (header 0001 xxxx). */
 static void test_hashed_branch_value(void **state)
 {
-	static const uint8_t k1[] = { 0x10 }, k2[] = { 0x10, 0x20 };
 	char big[33];
-	memset(big, 'v', sizeof(big));
-	const pvf_trie_entry e[] = { { k1, 1, (const uint8_t *)big, sizeof(big) },
-				     { k2, 2, (const uint8_t *)"b", 1 } };
 	uint8_t root[32];
 	const char *why;
 
 	(void)state;
-	root_of(e, 2, PVF_TRIE_V1, root);
-	static const uint8_t b1[] = { 0x82, 0x10, 0x04, 0x00, 0x10, 0x41, 0x00, 0x04, 'b' };
-	pvf_trie_slice p1[] = { S(b1) };
-	assert_int_equal(check(root, p1, 1, k1, 1, big, sizeof(big), PVF_TRIE_V1, &why), 1);
-	assert_int_equal(check(root, p1, 1, k1, 1, big, sizeof(big) - 1, PVF_TRIE_V1, &why), 0);
+	memset(big, 'v', sizeof(big));
+	branch_value_proof(big, sizeof(big), root);
 	/* a proof that keeps the value by hash (0x12: hashed-value branch, 2
 	 * nibbles) is refused: the value must be left out */
 	uint8_t b2[3 + 1 + 32 + 5];
@@ -245,7 +248,7 @@ static void test_hashed_branch_value(void **state)
 	blake2((const uint8_t *)big, sizeof(big), b2 + 4);
 	memcpy(b2 + 36, (const uint8_t[]){ 0x10, 0x41, 0x00, 0x04, 'b' }, 5);
 	pvf_trie_slice p2[] = { S(b2) };
-	assert_int_equal(check(root, p2, 1, k1, 1, big, sizeof(big), PVF_TRIE_V1, &why), 0);
+	assert_int_equal(check(root, p2, 1, bv_k1, 1, big, sizeof(big), PVF_TRIE_V1, &why), 0);
 	assert_string_equal(why, "the proof holds the value it should leave out");
 }
 
