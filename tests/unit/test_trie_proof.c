@@ -9,6 +9,11 @@
  * trie, so a proof is accepted only when the two independent paths agree.
  * Hashes of hashed values and of child nodes are taken with libsodium
  * directly.
+ *
+ * test_generated_proofs adds a reference builder and proof generator of its
+ * own (recursive, written from the same formats) over 400 random tries: its
+ * roots must equal trie.c's, and each of its proofs must pass, and fail for
+ * another value or another key.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -252,6 +257,290 @@ static void test_hashed_branch_value(void **state)
 	assert_string_equal(why, "the proof holds the value it should leave out");
 }
 
+/* ---- proofs of random tries ----------------------------------------------- */
+
+/* A reference trie builder and compact proof generator for the test, written
+ * from the formats alone (recursive, unlike trie.c's iterative builder):
+ * each node is encoded in full for its parent, and the nodes on the target
+ * key's path also in their proof form, listed in pre-order: the root's
+ * place is taken first, and a hashed path child's node is put before the
+ * nodes its own subtrie added. */
+typedef struct kv {
+	uint8_t k[4];
+	size_t kl;
+	uint8_t v[100];
+	size_t vl;
+} kv;
+
+typedef struct buf {
+	uint8_t p[4096];
+	size_t n;
+} buf;
+
+typedef struct gen {
+	pvf_trie_version ver;
+	const kv *target;
+	buf nodes[16];
+	size_t nnodes;
+} gen;
+
+static unsigned nib(const kv *e, size_t i)
+{
+	return i % 2 ? e->k[i / 2] & 0x0F : e->k[i / 2] >> 4;
+}
+
+static void put_bytes(buf *b, const void *p, size_t n)
+{
+	assert_true(b->n + n <= sizeof(b->p));
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+static void put_byte(buf *b, unsigned v)
+{
+	uint8_t c = (uint8_t)v;
+	put_bytes(b, &c, 1);
+}
+
+static void put_compact(buf *b, size_t v)
+{
+	assert_true(v < 1u << 14);
+	if (v < 64) {
+		put_byte(b, (unsigned)v << 2);
+	} else {
+		put_byte(b, (unsigned)(v << 2 | 1) & 0xFF);
+		put_byte(b, (unsigned)(v >> 6));
+	}
+}
+
+/* Header, then nibbles [from, to) of e's key, first nibble alone if odd. */
+static void put_head(buf *b, unsigned prefix, unsigned bits, const kv *e, size_t from, size_t to)
+{
+	size_t n = to - from, max = 255u >> bits;
+	if (n < max) {
+		put_byte(b, prefix | (unsigned)n);
+	} else {
+		put_byte(b, prefix | (unsigned)max);
+		for (n -= max - 1; n >= 255; n -= 255)
+			put_byte(b, 255);
+		put_byte(b, (unsigned)n - 1 + (n == 0 ? 1 : 0));
+	}
+	size_t i = from;
+	if ((to - from) % 2)
+		put_byte(b, nib(e, i++));
+	for (; i < to; i += 2)
+		put_byte(b, nib(e, i) << 4 | nib(e, i + 1));
+}
+
+static bool hashed(const gen *g, const kv *e)
+{
+	return g->ver == PVF_TRIE_V1 && e->vl >= 33;
+}
+
+static void put_value(buf *b, const gen *g, const kv *e)
+{
+	if (hashed(g, e)) {
+		uint8_t h[32];
+		blake2(e->v, e->vl, h);
+		put_bytes(b, h, 32);
+	} else {
+		put_compact(b, e->vl);
+		put_bytes(b, e->v, e->vl);
+	}
+}
+
+static void put_child(buf *b, const buf *child)
+{
+	if (child->n < 32) {
+		put_compact(b, child->n);
+		put_bytes(b, child->p, child->n);
+	} else {
+		uint8_t h[32];
+		blake2(child->p, child->n, h);
+		put_compact(b, 32);
+		put_bytes(b, h, 32);
+	}
+}
+
+/* Encodes the subtrie of e[0..n) (sorted, distinct keys sharing `depth`
+ * nibbles) into *full; when it holds g->target, its proof form into *proof. */
+static void build(gen *g, const kv *e, size_t n, size_t depth, buf *full, buf *proof)
+{
+	bool path = false;
+	for (size_t i = 0; i < n; i++)
+		path |= &e[i] == g->target;
+	if (path && proof == NULL) /* the root: the first proof node */
+		proof = &g->nodes[g->nnodes++];
+	full->n = 0;
+	if (proof)
+		proof->n = 0;
+	if (n == 0) {
+		put_byte(full, 0x00);
+		return;
+	}
+	if (n == 1) {
+		put_head(full, hashed(g, e) ? 0x20 : 0x40, hashed(g, e) ? 3 : 2, e, depth, e->kl * 2);
+		put_value(full, g, e);
+		if (path) { /* the value left out: an empty inline value */
+			put_head(proof, 0x40, 2, e, depth, e->kl * 2);
+			put_compact(proof, 0);
+		}
+		return;
+	}
+	size_t cp = depth, max = e[0].kl < e[n - 1].kl ? e[0].kl * 2 : e[n - 1].kl * 2;
+	while (cp < max && nib(&e[0], cp) == nib(&e[n - 1], cp))
+		cp++;
+	bool has_value = e[0].kl * 2 == cp;
+	size_t first = has_value ? 1 : 0;
+	buf kids[16], kid_proof[16];
+	size_t begin[16] = { 0 }, count[16] = { 0 };
+	unsigned bitmap = 0;
+	int path_slot = -1;
+	for (size_t i = first; i < n; i++) {
+		unsigned x = nib(&e[i], cp);
+		if (!(bitmap & 1u << x))
+			begin[x] = i;
+		bitmap |= 1u << x;
+		count[x]++;
+		if (&e[i] == g->target)
+			path_slot = (int)x;
+	}
+	for (unsigned x = 0; x < 16; x++) {
+		if (!(bitmap & 1u << x))
+			continue;
+		bool on_path = (int)x == path_slot;
+		if (on_path) {
+			/* a hashed child gets its own proof node; an inline one stays inline */
+			size_t at = g->nnodes;
+			build(g, e + begin[x], count[x], cp + 1, &kids[x], &kid_proof[x]);
+			if (kids[x].n >= 32) {
+				assert_true(g->nnodes < 16);
+				memmove(&g->nodes[at + 1], &g->nodes[at], (g->nnodes - at) * sizeof(buf));
+				g->nodes[at] = kid_proof[x];
+				g->nnodes++;
+			}
+		} else {
+			build(g, e + begin[x], count[x], cp + 1, &kids[x], NULL);
+		}
+	}
+	bool vh = has_value && hashed(g, e);
+	put_head(full, !has_value ? 0x80 : vh ? 0x10 : 0xC0, vh ? 4 : 2, e, depth, cp);
+	put_byte(full, bitmap & 0xFF);
+	put_byte(full, bitmap >> 8);
+	if (has_value)
+		put_value(full, g, e);
+	for (unsigned x = 0; x < 16; x++)
+		if (bitmap & 1u << x)
+			put_child(full, &kids[x]);
+	if (!path)
+		return;
+	bool holds = has_value && &e[0] == g->target;
+	put_head(proof, holds || !has_value ? 0x80 : vh ? 0x10 : 0xC0, vh && !holds ? 4 : 2, e, depth, cp);
+	put_byte(proof, bitmap & 0xFF);
+	put_byte(proof, bitmap >> 8);
+	if (has_value && !holds)
+		put_value(proof, g, e);
+	for (unsigned x = 0; x < 16; x++) {
+		if (!(bitmap & 1u << x))
+			continue;
+		if ((int)x != path_slot)
+			put_child(proof, &kids[x]);
+		else if (kids[x].n >= 32)
+			put_compact(proof, 0);
+		else
+			put_child(proof, &kid_proof[x]);
+	}
+}
+
+static int cmp_kv(const void *a, const void *b)
+{
+	const kv *x = a, *y = b;
+	size_t n = x->kl < y->kl ? x->kl : y->kl;
+	int c = memcmp(x->k, y->k, n);
+	return c ? c : (x->kl > y->kl) - (x->kl < y->kl);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random tries over keys from a small alphabet (so that prefixes are
+ * shared, branches hold values and children are inline or hashed): the
+ * generator's root must equal trie.c's, every pair's generated proof must
+ * pass, and fail for another value or another key of the trie. */
+static void test_generated_proofs(void **state)
+{
+	static const uint8_t alphabet[] = { 0x00, 0x01, 0x10, 0xAB };
+	static const size_t lens[] = { 0, 1, 2, 5, 31, 32, 33, 40, 100 };
+	uint64_t seed = 0x9E3779B97F4A7C15u;
+	size_t proofs = 0, max_nodes = 0;
+
+	(void)state;
+	for (int round = 0; round < 400; round++) {
+		kv e[12];
+		size_t n = 1 + rnd(&seed) % 12, m = 0;
+		for (size_t i = 0; i < n; i++) {
+			kv x = { .kl = rnd(&seed) % 4 };
+			for (size_t j = 0; j < x.kl; j++)
+				x.k[j] = alphabet[rnd(&seed) % sizeof(alphabet)];
+			x.vl = lens[rnd(&seed) % (sizeof(lens) / sizeof(lens[0]))];
+			for (size_t j = 0; j < x.vl; j++)
+				x.v[j] = (uint8_t)rnd(&seed);
+			bool dup = false;
+			for (size_t j = 0; j < m; j++)
+				dup |= e[j].kl == x.kl && memcmp(e[j].k, x.k, x.kl) == 0;
+			if (!dup)
+				e[m++] = x;
+		}
+		qsort(e, m, sizeof(e[0]), cmp_kv);
+		pvf_trie_version ver = round % 2 ? PVF_TRIE_V1 : PVF_TRIE_V0;
+		pvf_trie_entry te[12];
+		for (size_t i = 0; i < m; i++)
+			te[i] = (pvf_trie_entry){ e[i].k, e[i].kl, e[i].v, e[i].vl };
+		uint8_t root[32], groot[32];
+		root_of(te, m, ver, root);
+
+		for (size_t t = 0; t < m; t++) {
+			static gen g;
+			static buf full;
+			memset(&g, 0, sizeof(g));
+			g.ver = ver;
+			g.target = &e[t];
+			build(&g, e, m, 0, &full, NULL);
+			blake2(full.p, full.n, groot);
+			assert_memory_equal(groot, root, 32);
+
+			pvf_trie_slice p[16];
+			for (size_t i = 0; i < g.nnodes; i++)
+				p[i] = (pvf_trie_slice){ g.nodes[i].p, g.nodes[i].n };
+			const char *why;
+			assert_int_equal(check(root, p, g.nnodes, e[t].k, e[t].kl, (const char *)e[t].v, e[t].vl,
+					       ver, &why), 1);
+			uint8_t other[101];
+			memcpy(other, e[t].v, e[t].vl);
+			other[e[t].vl] = 0x5A;
+			assert_int_equal(check(root, p, g.nnodes, e[t].k, e[t].kl, (const char *)other, e[t].vl + 1,
+					       ver, &why), 0);
+			/* another key of the trie: refused, unless its value is empty and
+			 * its leaf lies inline on this path (an empty inline value is
+			 * what a left-out value looks like, so trie-db accepts it too) */
+			size_t o = (t + 1) % m;
+			if (o != t && e[o].vl != 0)
+				assert_int_equal(check(root, p, g.nnodes, e[o].k, e[o].kl, (const char *)e[o].v,
+						       e[o].vl, ver, &why), 0);
+			proofs++;
+			if (g.nnodes > max_nodes)
+				max_nodes = g.nnodes;
+		}
+	}
+	print_message("[ proofs   ] %zu generated proofs checked, up to %zu nodes each\n", proofs, max_nodes);
+	assert_true(max_nodes >= 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_branch_children),
 		cmocka_unit_test(test_branch_value),
 		cmocka_unit_test(test_hashed_branch_value),
+		cmocka_unit_test(test_generated_proofs),
 	};
 	if (sodium_init() < 0)
 		return 1;
