@@ -397,6 +397,7 @@ int pvf_trie_verify_proof(const uint8_t root[PVF_TRIE_HASH_LEN], const pvf_trie_
 		goto out;
 	}
 	for (;;) {
+		/* room for the top entry's child */
 		if (depth == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			entry *s = realloc(st, ncap * sizeof(*s));
@@ -407,13 +408,13 @@ int pvf_trie_verify_proof(const uint8_t root[PVF_TRIE_HASH_LEN], const pvf_trie_
 			st = s;
 			cap = ncap;
 		}
-		if (depth == 0 && next == 0) {
+		if (next == 0) { /* the root: the first proof node */
 			if (!decode_node(proof[0].data, proof[0].len, &st[0])) {
 				rc = fail(&w, "a proof node does not decode");
 				goto out;
 			}
-			next = 1;
-			depth = 1;
+			next = depth = 1;
+			continue;
 		}
 
 		entry *e = &st[depth - 1];
