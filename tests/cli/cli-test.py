@@ -64,6 +64,14 @@ check("validate exits 0 with lowercase hex", r.returncode == 0 and r.stdout.stri
 out_hex = r.stdout.strip()
 r = run("validate", "--code", mini, "--params", "-", "--cache", cache, stdin=params + "\n")
 check("validate --params - reads stdin", r.returncode == 0 and r.stdout.strip() == out_hex)
+with tempfile.NamedTemporaryFile(suffix=".bin", delete=False) as f:
+    f.write(bytes.fromhex(params[2:] if params.startswith("0x") else params))
+r = run("validate", "--code", mini, "--params", f.name, "--cache", cache)
+check("validate --params FILE reads raw SCALE bytes", r.returncode == 0 and r.stdout.strip() == out_hex,
+      r.stdout + r.stderr)
+os.unlink(f.name)
+r = run("validate", "--code", mini, "--params", "/nonexistent/params.bin", "--cache", cache)
+check("validate: an unreadable --params file exits 2", r.returncode == 2 and "cannot open" in r.stderr, r.stderr)
 r = run("validate", "--code", mini, "--params-hex", params, "--json", "--cache", cache)
 j = json.loads(r.stdout)
 check("validate --json decodes the result", r.returncode == 0 and j["hrmp_watermark"] == 1
