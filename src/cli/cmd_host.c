@@ -35,16 +35,18 @@ int cli_host_opt(int argc, char **argv, int *i, cli_host_opts *o)
 		o->exec_params_hex = argv[++*i];
 	} else if (!strcmp(a, "--priority") && *i + 1 < argc) {
 		const char *p = argv[++*i];
-		if (!strcmp(p, "backing"))
+		if (!strcmp(p, "backing")) {
 			o->priority = PVFHOST_PRIO_BACKING;
-		else if (!strcmp(p, "backing-system"))
+		} else if (!strcmp(p, "backing-system")) {
 			o->priority = PVFHOST_PRIO_BACKING_SYSTEM;
-		else if (!strcmp(p, "approval"))
+		} else if (!strcmp(p, "approval")) {
 			o->priority = PVFHOST_PRIO_APPROVAL;
-		else if (!strcmp(p, "dispute"))
+		} else if (!strcmp(p, "dispute")) {
 			o->priority = PVFHOST_PRIO_DISPUTE;
-		else
-			o->bad = true;
+		} else {
+			cli_usage("--priority takes backing, backing-system, approval or dispute, not \"%s\"", p);
+			return -1;
+		}
 	} else if (!strcmp(a, "--secure")) {
 		o->secure = true;
 	} else if (!strcmp(a, "--no-sandbox")) {
@@ -107,8 +109,6 @@ int cli_host_call(const cli_host_opts *o, const char *code_path, const uint8_t *
 
 	*out = NULL;
 	*out_len = 0;
-	if (o->bad)
-		return pvf_error_set(err, PVF_E_USAGE, "--priority: backing, backing-system, approval or dispute");
 	if (read_file(code_path, &code, &code_len, err) < 0)
 		return -1;
 	if (exec_params(o, &ep, &raw, &raw_len, err) < 0)
@@ -188,7 +188,10 @@ int cmd_precheck(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&why, 0, sizeof(why));
 	for (int i = 1; i < argc; i++) {
-		if (cli_host_opt(argc, argv, &i, &o))
+		int r = cli_host_opt(argc, argv, &i, &o);
+		if (r < 0)
+			return CLI_ERROR;
+		if (r)
 			continue;
 		if (!strcmp(argv[i], "--cc") && i + 1 < argc)
 			o.cc = argv[++i];

@@ -198,7 +198,10 @@ static int run(int argc, char **argv, bool validate)
 	for (int i = 1; i < argc; i++) {
 		if (cli_parse_prepare_opt(argc, argv, &i, &po))
 			continue;
-		if (strcmp(argv[i], "--cache") && cli_host_opt(argc, argv, &i, &ho))
+		int r = strcmp(argv[i], "--cache") ? cli_host_opt(argc, argv, &i, &ho) : 0;
+		if (r < 0)
+			return CLI_ERROR;
+		if (r)
 			continue;
 		if (!strcmp(argv[i], "--in-process")) {
 			in_process = true;

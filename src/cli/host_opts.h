@@ -18,10 +18,11 @@ typedef struct cli_host_opts {
 	const char *exec_params_hex;  /* SCALE ExecutorParams */
 	const char *cc, *opt_level;
 	pvfhost_priority priority;
-	bool secure, no_sandbox, bad;
+	bool secure, no_sandbox;
 } cli_host_opts;
 
-/* Parses one host option at argv[*i]; returns 1 if it was one. */
+/* Parses one host option at argv[*i]: 1 if it was one, 0 if not, -1 (after
+ * a usage message) for a bad value. */
 int cli_host_opt(int argc, char **argv, int *i, cli_host_opts *o);
 /* An embedded host for one command. */
 int cli_host_new(const cli_host_opts *o, pvfhost **ret, pvf_error *err);

@@ -106,6 +106,15 @@ check("precheck: unreadable file fails (exit 2)", r.returncode == 2 and r.stdout
 r = run("cache", "ls", "--cache", cache, "--json")
 check("cache ls --json lists the prepared artifacts", r.returncode == 0 and len(json.loads(r.stdout)) >= 1,
       r.stdout + r.stderr)
+n_json = len(json.loads(r.stdout)) if r.returncode == 0 else -1
+r = run("cache", "ls", "--cache", cache)
+rows = [l for l in r.stdout.splitlines() if re.match(r"^[0-9a-f]{64}  [0-9a-f]{16} +\d+  \d{4}-\d\d-\d\dT", l)]
+check("cache ls: a line per artifact and a total", r.returncode == 0 and len(rows) == n_json and
+      re.search(r"^%d artifacts?, \d+ bytes" % n_json, r.stdout, re.M), r.stdout + r.stderr)
+r = run("cache", "verify", "--cache", cache)
+check("cache verify: every artifact ok, none bad", r.returncode == 0 and
+      len([l for l in r.stdout.splitlines() if l.endswith("  ok")]) == n_json and "; 0 bad, removed" in r.stdout,
+      r.stdout + r.stderr)
 # prepare with a compiled-chunk cache: tiny chunks (--chunk-bytes 1) so that
 # the small module splits; the second run takes every chunk from the cache
 # and writes the same artifact bytes; prune --chunk-cache empties it.

@@ -348,6 +348,25 @@ def run():
     check("the socket is a socket of mode 0600", stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600,
           oct(st.st_mode))
 
+    # ---- the CLI as a client -----------------------------------------------------------
+
+    r = subprocess.run([pvfhost, "validate", "--code", mini, "--params-hex", params_hex, "--connect", d.sock,
+                        "--priority", "approval"], capture_output=True, text=True)
+    check("pvfhost validate --connect --priority approval: the same output as in-process",
+          r.returncode == 0 and r.stdout.strip() == want_hex, r.stdout + r.stderr)
+    r = subprocess.run([pvfhost, "validate", "--code", mini, "--params-hex", params_hex[:40], "--connect", d.sock,
+                        "--priority", "dispute"], capture_output=True, text=True)
+    check("pvfhost validate --connect: a bad candidate is invalid (exit 1)",
+          r.returncode == 1 and r.stdout.startswith("invalid: "), r.stdout + r.stderr)
+    r = subprocess.run([pvfhost, "validate", "--code", mini, "--params-hex", params_hex, "--connect", d.sock,
+                        "--priority", "urgent"], capture_output=True, text=True)
+    check("pvfhost validate: an unknown --priority is a usage error (exit 2) naming it",
+          r.returncode == 2 and '"urgent"' in r.stderr, r.stderr)
+    r = subprocess.run([pvfhost, "validate", "--code", mini, "--params-hex", params_hex, "--connect",
+                        os.path.join(tmp, "no-such.sock")], capture_output=True, text=True)
+    check("pvfhost validate --connect to no daemon fails (exit 2) and says so",
+          r.returncode == 2 and "pvfhost serve" in r.stderr, r.stderr)
+
     # ---- handshake ------------------------------------------------------------------
 
     version = subprocess.run([pvfhost, "--version"], capture_output=True, text=True).stdout.split()[-1]
