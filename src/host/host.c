@@ -666,6 +666,15 @@ static void prep_done(struct pvfhost *h, prep *p, bool ok, pvf_worker_outcome oc
 	pvf__host_update_gauges(h);
 }
 
+/* h->stopping, read under the lock by a thread that does not hold it. */
+static bool host_stopping(struct pvfhost *h)
+{
+	pthread_mutex_lock(&h->mu);
+	bool stopping = h->stopping;
+	pthread_mutex_unlock(&h->mu);
+	return stopping;
+}
+
 static void *prep_thread(void *arg)
 {
 	prep_slot *s = arg;
@@ -718,10 +727,11 @@ static void *prep_thread(void *arg)
 				ok = pvf_worker_prepare(s->w, &m, path, &rep, &err) == 0;
 				if (!ok && rep.outcome == PVF_WORKER_INTERNAL && pvf_worker_alive(s->w))
 					pvf_worker_kill(s->w);
-				if (!ok && rep.not_sent && attempt < HOST_SPAWN_ATTEMPTS) {
+				if (!ok && rep.not_sent && attempt < HOST_SPAWN_ATTEMPTS && !host_stopping(h)) {
 					/* The worker was dead before the request reached it
 					 * (it died while idle): nothing ran, so a new worker
-					 * takes the same preparation. */
+					 * takes the same preparation. Not when the host is
+					 * shutting down: that is what killed it. */
 					pvf_log(PVF_LOG_WARN, "prepare", "event=worker-gone attempt=%u msg=\"%s\"", attempt,
 						err.msg);
 					pvf_worker_reply_free(&rep);
