@@ -702,6 +702,12 @@ static void *prep_thread(void *arg)
 			memset(&rep, 0, sizeof(rep));
 			pvf_error_clear(&err);
 			rep.outcome = PVF_WORKER_INTERNAL;
+			if (host_stopping(h)) {
+				/* The stop may have killed this slot's worker after the
+				 * preparation was picked: no new one for it. */
+				pvf_error_set(&err, PVF_E_CANCELLED, "the host is shutting down");
+				break;
+			}
 			if (prep_ensure_worker(h, s, &err) == 0) {
 				memset(&m, 0, sizeof(m));
 				m.kind = p->kind;
