@@ -132,6 +132,16 @@ static void validate_spin(pvfhost *h, uint32_t n, const pvfhost_executor_params 
 	free(out);
 }
 
+/* A new cache, a host over it (one execute worker), and a first validation
+ * of the spin PVF (input 0), which prepares its artifact. */
+static pvfhost *host_with_spin(char *cache, size_t cap, pvfhost_result *info)
+{
+	new_cache(cache, cap);
+	pvfhost *h = host_new(cache, 1);
+	validate_spin(h, 0, NULL, info);
+	return h;
+}
+
 /* Artifact files in a cache (DIR/artifacts). */
 static int artifacts(const char *cache, char *first, size_t n)
 {
@@ -370,9 +380,7 @@ static void test_cache_survives_restart(void **state)
 	pvfhost_metrics m;
 	(void)state;
 
-	new_cache(cache, sizeof(cache));
-	pvfhost *h = host_new(cache, 1);
-	validate_spin(h, 0, NULL, &info);
+	pvfhost *h = host_with_spin(cache, sizeof(cache), &info);
 	assert_true(info.prepared);
 	pvfhost_metrics_snapshot(h, &m);
 	assert_int_equal(m.preparations, 1);
@@ -445,9 +453,7 @@ static void test_param_changes(void **state)
 	pvfhost_executor_params ep;
 	(void)state;
 
-	new_cache(cache, sizeof(cache));
-	pvfhost *h = host_new(cache, 1);
-	validate_spin(h, 0, NULL, &info);
+	pvfhost *h = host_with_spin(cache, sizeof(cache), &info);
 	assert_true(info.prepared);
 
 	/* Execution-only parameters: the same artifact. */
@@ -581,9 +587,7 @@ static void test_blocking_caller_gives_slot_back(void **state)
 	uint8_t want[12];
 	(void)state;
 
-	new_cache(cache, sizeof(cache));
-	pvfhost *h = host_new(cache, 1);
-	validate_spin(h, 0, NULL, &info);
+	pvfhost *h = host_with_spin(cache, sizeof(cache), &info);
 	c.h = h;
 	c.n = 600;   /* ~0.5-1 s */
 	assert_int_equal(pthread_create(&th, NULL, blocking_spin, &c), 0);
@@ -638,9 +642,7 @@ static void test_worker_dead_before_request(void **state)
 	pvfhost_result info;
 	(void)state;
 
-	new_cache(cache, sizeof(cache));
-	pvfhost *h = host_new(cache, 1);
-	validate_spin(h, 0, NULL, &info);
+	pvfhost *h = host_with_spin(cache, sizeof(cache), &info);
 	kill_the_worker("pvfhost-execute");
 	validate_spin(h, 1, NULL, &info);
 	assert_int_equal(info.attempts, 1);
@@ -659,9 +661,7 @@ static void test_dead_prepare_worker_dir_removed(void **state)
 	pvfhost_executor_params ep;
 	(void)state;
 
-	new_cache(cache, sizeof(cache));
-	pvfhost *h = host_new(cache, 1);
-	validate_spin(h, 0, NULL, &info);
+	pvfhost *h = host_with_spin(cache, sizeof(cache), &info);
 	assert_true(info.prepared);
 	snprintf(wdir, sizeof(wdir), "%s/workers", cache);
 	assert_int_equal(test_dir_entries(wdir, "prepare-", name, sizeof(name)), 1);
@@ -740,9 +740,7 @@ static void test_priority_and_no_starvation(void **state)
 	uint64_t backing[6], dispute[6];
 	(void)state;
 
-	new_cache(cache, sizeof(cache));
-	pvfhost *h = host_new(cache, 1);
-	validate_spin(h, 0, NULL, &info);
+	pvfhost *h = host_with_spin(cache, sizeof(cache), &info);
 	log_init(&l);
 	/* Occupy the only worker, then queue backing first, disputes after. */
 	uint64_t blocker = submit_spin(h, &l, 300, PVFHOST_PRIO_BACKING, 0, NULL);
@@ -782,9 +780,7 @@ static void test_deadline_and_cancel(void **state)
 	pvfhost_executor_params ep;
 	(void)state;
 
-	new_cache(cache, sizeof(cache));
-	pvfhost *h = host_new(cache, 1);
-	validate_spin(h, 0, NULL, &info);
+	pvfhost *h = host_with_spin(cache, sizeof(cache), &info);
 	log_init(&l);
 	pvfhost_executor_params_default(&ep);
 	ep.exec_timeout_backing_ms = 20000;
@@ -819,9 +815,7 @@ static void test_retry_approval_not_backing(void **state)
 	pvfhost_executor_params ep;
 	(void)state;
 
-	new_cache(cache, sizeof(cache));
-	pvfhost *h = host_new(cache, 1);
-	validate_spin(h, 0, NULL, &info);
+	pvfhost *h = host_with_spin(cache, sizeof(cache), &info);
 	pvfhost_executor_params_default(&ep);
 	ep.exec_timeout_backing_ms = 30000;
 	ep.exec_timeout_approval_ms = 60000;

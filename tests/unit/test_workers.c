@@ -528,6 +528,21 @@ static void test_idle_jobs_killed(void **state)
 	pvf_worker_free(x);
 }
 
+/* A prepare worker in a new directory; *art names a file there that the
+ * test's preparations must never write. */
+static pvf_worker *prepare_worker_in_new_dir(char *dir, size_t dcap, char *art, size_t acap)
+{
+	pvf_error err;
+	pvf_worker *p;
+
+	new_dir(dir, dcap);
+	snprintf(art, acap, "%s/never", dir);
+	p = spawn(PVF_WORKER_PREPARE, dir, NULL, &err);
+	if (!p)
+		fail_msg("prepare worker: %s", err.msg);
+	return p;
+}
+
 static void test_sigstop_prepare_worker(void **state)
 {
 	pvf_error err;
@@ -541,11 +556,7 @@ static void test_sigstop_prepare_worker(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/worker_trivial.wasm", TEST_WASM_DIR);
 	uint8_t *code = read_file(path, &len);
-	new_dir(dir, sizeof(dir));
-	snprintf(art, sizeof(art), "%s/never", dir);
-	p = spawn(PVF_WORKER_PREPARE, dir, NULL, &err);
-	if (!p)
-		fail_msg("prepare worker: %s", err.msg);
+	p = prepare_worker_in_new_dir(dir, sizeof(dir), art, sizeof(art));
 	pid_t wpid = pvf_worker_pid(p);
 	assert_int_equal(kill(wpid, SIGSTOP), 0);
 	prepare_req(&m, code, len, "-O1", 0);
@@ -629,11 +640,7 @@ static void test_prepare_out_of_memory(void **state)
 	skip();  /* RLIMIT_DATA cannot work next to ASan's shadow mappings */
 #endif
 	uint8_t *code = big_data_module(4u << 20, &len);
-	new_dir(dir, sizeof(dir));
-	snprintf(art, sizeof(art), "%s/never", dir);
-	p = spawn(PVF_WORKER_PREPARE, dir, NULL, &err);
-	if (!p)
-		fail_msg("prepare worker: %s", err.msg);
+	p = prepare_worker_in_new_dir(dir, sizeof(dir), art, sizeof(art));
 	prepare_req(&m, code, len, "-O1", 0);
 	m.memory_limit = 64u << 20;
 	assert_int_equal(pvf_worker_prepare(p, &m, art, &rep, &err), -1);
@@ -663,11 +670,7 @@ static void test_prepare_killed_job_cleaned_up(void **state)
 
 	(void)state;
 	uint8_t *code = big_data_module(2u << 20, &len);
-	new_dir(dir, sizeof(dir));
-	snprintf(art, sizeof(art), "%s/never", dir);
-	p = spawn(PVF_WORKER_PREPARE, dir, NULL, &err);
-	if (!p)
-		fail_msg("prepare worker: %s", err.msg);
+	p = prepare_worker_in_new_dir(dir, sizeof(dir), art, sizeof(art));
 	pid_t h = kill_later(pvf_worker_pid(p), true, SIGKILL, 400, &rfd);
 	prepare_req(&m, code, len, "-O1", 0);
 	assert_int_equal(pvf_worker_prepare(p, &m, art, &rep, &err), -1);
