@@ -20,7 +20,7 @@ static int unsupported(void *ctx, pvf_instance *in, const uint64_t *args, uint64
 	const pvf_extern_desc *d = ctx;
 
 	trap->kind = PVF_TRAP_UNSUPPORTED_HOST;
-	snprintf(trap->msg, sizeof(trap->msg), "unsupported host function %.*s", (int)d->name_len, d->name);
+	snprintf(trap->msg, sizeof(trap->msg), "%.*s", (int)d->name_len, d->name);
 	return -1;
 }
 

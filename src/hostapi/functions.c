@@ -1141,7 +1141,7 @@ static int hf_max_level(void *vs, pvf_instance *inst, const uint64_t *a, uint64_
 static int unsupported(const slot *s, pvf_trap *t)
 {
 	t->kind = PVF_TRAP_UNSUPPORTED_HOST;
-	snprintf(t->msg, sizeof(t->msg), "unsupported host function %s", s->name);
+	snprintf(t->msg, sizeof(t->msg), "%s", s->name);
 	return -1;
 }
 

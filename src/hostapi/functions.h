@@ -17,7 +17,7 @@
  * context, and the registry's PVF_HOSTFN_STATE functions (main-trie
  * storage, storage transactions, storage_proof_size) work on it with
  * sp-io's semantics over an empty backend. Without a state those functions
- * trap exactly like the stub ("unsupported host function NAME").
+ * trap exactly like the stub (PVF_TRAP_UNSUPPORTED_HOST, message NAME).
  *
  *   pvf_hostapi_ctx_new()     options -> context
  *   pvf_hostapi_bind()        artifact imports -> bindings (memory created)
@@ -42,7 +42,8 @@
  *                        with another signature: the stub (the state may
  *                        be given after binding, see below);
  *   env.<anything else>  a stub that traps PVF_TRAP_UNSUPPORTED_HOST with
- *                        "unsupported host function NAME" when called;
+ *                        the message NAME when called (shown as
+ *                        "unsupported host function: NAME");
  *   other modules, tables, globals: PVF_E_LINK.
  *
  * Host-function errors (out-of-bounds pointers, undecodable arguments,

@@ -93,6 +93,12 @@ r = run("call", "--code", demo, "--export", "validate_block", "--cache", cache)
 check("call: a trap exits 1 with 'trap: '", r.returncode == 1 and r.stdout.startswith("trap: "), r.stdout)
 r = run("invoke", demo, "fib", "20")
 check("invoke: typed call", r.returncode == 0 and r.stdout.strip() == "i64:6765", r.stdout + r.stderr)
+# A host function that validation links to a stub: the trap names it once.
+stub = os.path.join(build, "tests", "wasm", "stub_call.wasm")
+r = run("validate", "--code", stub, "--params-hex", params, "--cache", cache)
+check("validate: a call to a stubbed host function is an invalid candidate naming it",
+      r.returncode == 1 and "unsupported host function: ext_storage_get_version_1" in r.stdout + r.stderr
+      and (r.stdout + r.stderr).count("unsupported host function") == 1, r.stdout + r.stderr)
 
 # precheck through the embedded host: a verdict per exit code.
 r = run("precheck", mini, "--cache", cache)
