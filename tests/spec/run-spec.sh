@@ -4,8 +4,9 @@
 #   run-spec.sh PATH/TO/spec-runner [extra spec-runner options...]
 #
 # Converts every $CORPUS/spec-testsuite/*.wast (WebAssembly 1.0) with wabt's
-# wast2json, MVP features only, and spec-postmvp/signext/*.wast with
-# sign-extension enabled, then runs spec-runner on all of them in one run (one
+# wast2json, MVP features only, spec-postmvp/signext/*.wast with
+# sign-extension enabled and spec-postmvp/bulk/*.wast with bulk memory as
+# well (Polkadot's WasmExtBulkMemory executor parameter), then runs spec-runner on all of them in one run (one
 # table, one closing line "N passed, N failed"). The corpus is read in place.
 #
 # Environment:
@@ -41,13 +42,17 @@ cache=${PVFHOST_SPEC_CACHE:-$work/cache}
 jobs=${PVFHOST_SPEC_JOBS:-2}
 mkdir -p "$work"
 rm -rf "$work/json" "$work/run"
-mkdir -p "$work/json/mvp" "$work/json/signext" "$work/run"
+mkdir -p "$work/json/mvp" "$work/json/signext" "$work/json/bulk" "$work/run"
 
 mvp_flags=(--disable-bulk-memory --disable-reference-types --disable-multi-value
 	--disable-sign-extension --disable-saturating-float-to-int)
 # spec-postmvp/SOURCE.txt: the signext files are the MVP i32/i64 tests plus
 # the sign-extension operators; everything else stays MVP.
 signext_flags=(--disable-bulk-memory --disable-reference-types --disable-multi-value
+	--disable-saturating-float-to-int)
+# spec-postmvp/bulk: memory.copy, memory.fill, memory.init and data.drop,
+# run with sign extension on as well, as Polkadot's executor always has it.
+bulk_flags=(--disable-reference-types --disable-multi-value
 	--disable-saturating-float-to-int)
 
 convert() { # features dir wast...
@@ -67,6 +72,7 @@ convert() { # features dir wast...
 shopt -s nullglob
 mvp=("$corpus"/spec-testsuite/*.wast)
 signext=("$corpus"/spec-postmvp/signext/*.wast)
+bulk=("$corpus"/spec-postmvp/bulk/*.wast)
 if [ ${#mvp[@]} -eq 0 ]; then
 	echo "FAIL: no .wast files in $corpus/spec-testsuite" >&2
 	exit 1
@@ -76,6 +82,10 @@ args=(-j "$jobs" --work "$work/run" --features mvp "$work"/json/mvp/*.json)
 if [ ${#signext[@]} -gt 0 ]; then
 	convert "$work/json/signext" signext_flags "${signext[@]}"
 	args+=(--features signext "$work"/json/signext/*.json)
+fi
+if [ ${#bulk[@]} -gt 0 ]; then
+	convert "$work/json/bulk" bulk_flags "${bulk[@]}"
+	args+=(--features bulk "$work"/json/bulk/*.json)
 fi
 if [ "$cache" != none ]; then
 	# The runner refreshes an entry's mtime on every use; drop entries

@@ -5,7 +5,7 @@
  * artifact loading and instantiation (pvf_artifact_open, pvf_instance_new)
  * and calls (pvf_instance_call_index).
  *
- *   spec-runner [options] [--features mvp|signext] FILE.json ... [--features X FILE.json ...]
+ *   spec-runner [options] [--features mvp|signext|bulk] FILE.json ... [--features X FILE.json ...]
  *
  * Divisions:
  *   1. commands      what each wast2json command kind is and how it counts
@@ -171,6 +171,10 @@ static uint32_t features_bits(const char *name)
 		return PVF_FEATURES_MVP | PVF_FEAT_MUTABLE_GLOBALS;
 	if (strcmp(name, "signext") == 0)
 		return PVF_FEATURES_MVP | PVF_FEAT_MUTABLE_GLOBALS | PVF_FEAT_SIGN_EXT;
+	/* Polkadot's ExecutorParam WasmExtBulkMemory: bulk memory on top of
+	 * what its executor always has (sign extension). */
+	if (strcmp(name, "bulk") == 0)
+		return PVF_FEATURES_MVP | PVF_FEAT_MUTABLE_GLOBALS | PVF_FEAT_SIGN_EXT | PVF_FEAT_BULK_MEMORY;
 	return UINT32_MAX;
 }
 
@@ -1065,7 +1069,9 @@ static void load_module(child_state *st, const char *file, load_result *res)
 		goto out;
 	}
 	lf = resolve_imports(st, m, b, res->msg, sizeof(res->msg));
-	if (lf == LINK_OK)
+	/* With bulk memory, segments are written in order and the first one
+	 * out of bounds traps at instantiation (the engine's own behaviour). */
+	if (lf == LINK_OK && !(st->features & PVF_FEAT_BULK_MEMORY))
 		lf = check_segments(m, b, res->msg, sizeof(res->msg));
 	if (lf != LINK_OK) {
 		res->status = lf == LINK_HOST ? LOAD_FAILED : LOAD_UNLINKABLE;
@@ -1312,7 +1318,8 @@ static int wat2wasm_rejects(child_state *st, const char *file, char *why, size_t
 		return -1;
 	}
 	argv[n++] = "wat2wasm";
-	argv[n++] = "--disable-bulk-memory";
+	if (!(st->features & PVF_FEAT_BULK_MEMORY))
+		argv[n++] = "--disable-bulk-memory";
 	argv[n++] = "--disable-reference-types";
 	argv[n++] = "--disable-multi-value";
 	argv[n++] = "--disable-saturating-float-to-int";
@@ -2040,7 +2047,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: spec-runner [-j N] [--cache DIR] [--work DIR] [--cc CC] [-O LEVEL] [--timeout S] [-v]\n"
-		"                   [--features mvp|signext] FILE.json ... [--features X FILE.json ...]\n"
+		"                   [--features mvp|signext|bulk] FILE.json ... [--features X FILE.json ...]\n"
 		"Runs wast2json output through pvfhost (decode, wasm2c + cc, load, instantiate, call).\n"
 		"--features applies to the files after it (default mvp).\n"
 		"spec-runner --self-test   checks the JSON parser.\n");
