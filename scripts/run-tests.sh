@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite and prints one closing line "N passed, N failed".
-#   normal build:     suites unit and spec
+#   normal build:     every suite (unit, nosandbox, spec, pvf, cli, ...)
 #   sanitizer build:  suite unit (AddressSanitizer + UndefinedBehaviorSanitizer)
 set -uo pipefail
 build=${1:-build}
