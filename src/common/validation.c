@@ -9,7 +9,9 @@
  *   3. message counts are checked against their bound and against the bytes
  *      left (each item needs at least 1 resp. 5 bytes) before an array is
  *      allocated, so no allocation exceeds what the input can fill;
- *   4. the input must be consumed exactly (no trailing bytes).
+ *   4. the input must be consumed exactly (no trailing bytes), except in
+ *      pvf_validation_result_decode_prefix, which reads a result at the
+ *      start of its input as parity-scale-codec's Decode::decode does.
  * On failure nothing is returned and everything allocated is released.
  */
 #include "common/validation.h"
@@ -178,8 +180,8 @@ static void *alloc_array(size_t n, size_t size, pvf_error *err)
 	return p;
 }
 
-int pvf_validation_result_decode(const uint8_t *buf, size_t len, pvf_validation_result *ret,
-				 pvf_error *err)
+static int result_decode(const uint8_t *buf, size_t len, pvf_validation_result *ret, size_t *consumed,
+			 pvf_error *err)
 {
 	pvf_validation_result v;
 	pvf_scale_reader r;
@@ -248,7 +250,9 @@ int pvf_validation_result_decode(const uint8_t *buf, size_t len, pvf_validation_
 	if (pvf_scale_read_u32(&r, &v.hrmp_watermark, err) < 0)
 		goto fail;
 	r.what = "end of ValidationResult";
-	if (pvf_scale_expect_end(&r, err) < 0)
+	if (consumed)
+		*consumed = r.pos;
+	else if (pvf_scale_expect_end(&r, err) < 0)
 		goto fail;
 	*ret = v;
 	return 0;
@@ -257,6 +261,23 @@ fail:
 fail_nomem:
 	pvf_validation_result_free(&v);
 	return -1;
+}
+
+int pvf_validation_result_decode(const uint8_t *buf, size_t len, pvf_validation_result *ret,
+				 pvf_error *err)
+{
+	return result_decode(buf, len, ret, NULL, err);
+}
+
+int pvf_validation_result_decode_prefix(const uint8_t *buf, size_t len, pvf_validation_result *ret,
+					size_t *consumed, pvf_error *err)
+{
+	size_t n = 0;
+	int r = result_decode(buf, len, ret, &n, err);
+
+	if (r == 0 && consumed)
+		*consumed = n;
+	return r;
 }
 
 void pvf_validation_result_free(pvf_validation_result *r)

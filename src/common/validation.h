@@ -77,6 +77,14 @@ int pvf_validation_result_encode(const pvf_validation_result *r, uint8_t **ret_b
 				 size_t *ret_len, pvf_error *err);
 int pvf_validation_result_decode(const uint8_t *buf, size_t len, pvf_validation_result *ret,
 				 pvf_error *err);
+/* The ValidationResult at the start of `buf`, bytes after it ignored: what
+ * Polkadot's execute worker does with a PVF's output
+ * (`ValidationResult::decode`, not `decode_all`), so a result followed by
+ * anything is valid there and must be here. *consumed = its length (the
+ * canonical encoding: SCALE compacts and options decode only in their
+ * canonical form). */
+int pvf_validation_result_decode_prefix(const uint8_t *buf, size_t len, pvf_validation_result *ret,
+					size_t *consumed, pvf_error *err);
 void pvf_validation_result_free(pvf_validation_result *r);
 
 /* JSON rendering, byte fields as "0x..." lower-case hex:

@@ -190,13 +190,18 @@ int pvf_exec_instance_run(pvf_exec_instance *ei, const pvf_exec_request *req, pv
 		goto out;
 	res->output_len = out_len;
 	if (req->check_validation_result || !req->export_name) {
+		/* As Polkadot's execute worker: the ValidationResult at the start
+		 * of the output; bytes after it are ignored, and the answer is
+		 * the result itself. */
 		pvf_validation_result vr = { 0 };
-		if (pvf_validation_result_decode(res->output, res->output_len, &vr, err) < 0) {
+		size_t used = 0;
+		if (pvf_validation_result_decode_prefix(res->output, res->output_len, &vr, &used, err) < 0) {
 			if (err && err->code != PVF_E_NOMEM)
 				err->code = PVF_E_BAD_RESULT, err->cls = pvf_error_code_class(PVF_E_BAD_RESULT);
 			goto out;
 		}
 		pvf_validation_result_free(&vr);
+		res->output_len = used;
 	}
 	r = 0;
 out:

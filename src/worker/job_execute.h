@@ -15,7 +15,10 @@
  *                     with the runtime's last error-level log line (its
  *                     panic message) appended as "; runtime error log: ..."
  *   PVF_E_BAD_RESULT  the output range is outside memory, or (validate_block)
- *                     the output is not a strictly decodable ValidationResult
+ *                     the output does not start with a decodable
+ *                     ValidationResult (bytes after one are ignored and cut
+ *                     from res->output, as Polkadot's execute worker
+ *                     decodes with ValidationResult::decode)
  *   PVF_E_LINK, PVF_E_INSTANTIATE, PVF_E_RUNTIME_CONSTRUCTION, PVF_E_ARTIFACT_*,
  *   PVF_E_USAGE (no such export / wrong type), PVF_E_NOMEM, PVF_E_IO
  */

@@ -100,6 +100,13 @@ check("validate: a call to a stubbed host function is an invalid candidate namin
       r.returncode == 1 and "unsupported host function: ext_storage_get_version_1" in r.stdout + r.stderr
       and (r.stdout + r.stderr).count("unsupported host function") == 1, r.stdout + r.stderr)
 
+# Bytes after the ValidationResult are ignored (Polkadot decodes with
+# ValidationResult::decode): valid, and the answer is the result alone.
+r = run("validate", "--code", os.path.join(build, "tests", "wasm", "result_trailing.wasm"),
+        "--params-hex", params, "--cache", cache)
+check("validate: bytes after the ValidationResult are ignored and cut",
+      r.returncode == 0 and r.stdout.strip() == "000000000700000009000000", r.stdout + r.stderr)
+
 # precheck through the embedded host: a verdict per exit code.
 r = run("precheck", mini, "--cache", cache)
 check("precheck: the mini adder is valid (exit 0)", r.returncode == 0 and r.stdout.strip() == "valid",

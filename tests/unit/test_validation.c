@@ -184,6 +184,18 @@ static void test_adder_vectors(void **state)
 			pvf_validation_result t;
 			assert_int_equal(pvf_validation_result_decode(longer, resl + 1, &t, &e), -1);
 			assert_non_null(strstr(e.msg, "1 trailing bytes"));
+			/* ... but not to the prefix decoder (Decode::decode), which
+			 * reads the same result and reports its length; truncated
+			 * input is still an error there. */
+			size_t used = 0;
+			assert_int_equal(pvf_validation_result_decode_prefix(longer, resl + 1, &t, &used, &e), 0);
+			assert_int_equal(used, resl);
+			assert_int_equal(t.hrmp_watermark, rpn);
+			assert_int_equal(t.head_data.len, r.head_data.len);
+			assert_memory_equal(t.head_data.data, r.head_data.data, r.head_data.len);
+			pvf_validation_result_free(&t);
+			assert_int_equal(pvf_validation_result_decode_prefix(longer, resl - 1, &t, &used, &e), -1);
+			assert_int_equal(e.code, PVF_E_BAD_RESULT);
 			free(longer);
 			pvf_validation_result_free(&r);
 			free(head);
