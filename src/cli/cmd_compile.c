@@ -13,6 +13,7 @@
 #include "cli/prepare_file.h"
 #include "common/clock.h"
 #include "engine/engine.h"
+#include "hostapi/alloc_side.h"
 #include "hostapi/registry.h"
 #include "wasm/rules.h"
 
@@ -38,6 +39,7 @@ int cli_prepare_file(const char *path, const pvf_prepare_opts *opts, bool check_
 		pvf_rules_opts ro = pvf_rules_opts_default();
 		pvf_rule_verdict v;
 		ro.lookup = pvf_hostfn_lookup;
+		ro.alloc_side = pvf_hostfn_alloc_side;
 		ro.allow_missing_imports = true;
 		if (pvf_rules_check(m, &ro, &v, err) < 0 || pvf_rule_verdict_to_error(&v, err) < 0)
 			goto out;

@@ -12,6 +12,7 @@
 
 #include "blob/blob.h"
 #include "cli/cli.h"
+#include "hostapi/alloc_side.h"
 #include "hostapi/registry.h"
 #include "wasm/rules.h"
 
@@ -266,6 +267,7 @@ int cmd_inspect(int argc, char **argv)
 	int rc = CLI_ERROR;
 
 	ro.lookup = pvf_hostfn_lookup;
+	ro.alloc_side = pvf_hostfn_alloc_side;
 	ro.allow_missing_imports = true;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))

@@ -83,6 +83,14 @@ struct pvf_hostapi_ctx {
 	pvf_instance *inst;
 	bool alloc_ready;
 	pvf_allocator alloc;
+	pvf_error alloc_err;     /* why the allocator could not start (no __heap_base) */
+
+	/* RFC-0145 entry point ((len: i32) -> i64): the input the runtime
+	 * reads once with ext_input_read, and no host-side allocator. */
+	bool input_entry;
+	const uint8_t *input;
+	size_t input_len;
+	bool input_taken;
 
 	bool batch_active;       /* VerificationExtDeprecated registered */
 	bool batch_ok;
@@ -309,6 +317,10 @@ static int heap_base_of(const pvf_artifact *a, pvf_instance *inst, uint32_t *ret
 	return 0;
 }
 
+/* What a host-allocating function says when called under an RFC-0145
+ * entry point (Substrate's executor has no allocator there and panics). */
+#define NO_HOST_ALLOCATOR "the host allocator is not available to a call through an RFC-0145 entry point"
+
 static int alloc_init(pvf_hostapi_ctx *c, pvf_instance *inst, pvf_error *err)
 {
 	uint32_t hb = 0;
@@ -329,13 +341,31 @@ int pvf_hostapi_ctx_attach(pvf_hostapi_ctx *c, pvf_instance *inst, pvf_error *er
 	if (!c || !inst)
 		return pvf_error_set(err, PVF_E_USAGE, "pvf_hostapi_ctx_attach: NULL argument");
 	c->inst = inst;
-	return alloc_init(c, inst, err);
+	/* A module without a usable __heap_base can still be called through
+	 * an RFC-0145 entry point, which has no host-side allocator: the
+	 * reason is kept for the legacy calling convention, which needs one. */
+	if (alloc_init(c, inst, &c->alloc_err) < 0 && c->alloc_err.code != PVF_E_INSTANTIATE)
+		return pvf_error_set(err, c->alloc_err.code, "%s", c->alloc_err.msg);
+	return 0;
+}
+
+int pvf_hostapi_ctx_set_input_entry(pvf_hostapi_ctx *c, const uint8_t *input, size_t len, pvf_error *err)
+{
+	if (!c || (len && !input))
+		return pvf_error_set(err, PVF_E_USAGE, "pvf_hostapi_ctx_set_input_entry: NULL argument");
+	c->input_entry = true;
+	c->input = input;
+	c->input_len = len;
+	c->input_taken = false;
+	return 0;
 }
 
 int pvf_hostapi_malloc(pvf_hostapi_ctx *c, uint32_t size, uint32_t *ret_ptr, pvf_error *err)
 {
 	pvf_alloc_memory m;
 
+	if (c && c->inst && !c->alloc_ready && c->alloc_err.code != PVF_OK)
+		return pvf_error_set(err, c->alloc_err.code, "%s", c->alloc_err.msg);
 	if (!c || !c->inst || !c->alloc_ready)
 		return pvf_error_set(err, PVF_E_USAGE, "no instance attached to the host context");
 	m = alloc_mem(c->inst);
@@ -359,6 +389,8 @@ static int alloc_buf(const slot *s, pvf_instance *inst, uint32_t len, uint32_t *
 	pvf_alloc_memory m = alloc_mem(inst);
 	pvf_error e;
 
+	if (c->input_entry)
+		return host_fail(t, s, "%s", NO_HOST_ALLOCATOR);
 	if (alloc_init(c, inst, &e) < 0 || pvf_alloc_malloc(&c->alloc, &m, len, ret_ptr, &e) < 0)
 		return host_fail(t, s, "failed to allocate memory: %s", e.msg);
 	return 0;
@@ -380,6 +412,33 @@ static int alloc_out(const slot *s, pvf_instance *inst, const void *data, uint32
 
 /* ---- allocator --------------------------------------------------------------------- */
 
+/* input_read v1 (RFC-0145): (buffer_out: i64) -> (). The call's input,
+ * once, into a buffer at least as long; the rest of the buffer is zeroed,
+ * as Substrate writes the whole buffer back. Traps: called from a legacy
+ * entry point (the input was passed in memory) or a second time, a buffer
+ * shorter than the input, a buffer out of bounds. */
+static int hf_input_read(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
+{
+	slot *s = vs;
+	pvf_hostapi_ctx *c = s->ctx;
+	uint32_t len;
+	uint8_t *out = mem_fat(s, inst, a[0], &len, "buffer_out", t);
+
+	(void)r;
+	if (!out)
+		return -1;
+	if (!c->input_entry || c->input_taken)
+		return host_fail(t, s, "the input was already taken (it is read once, by a call through an "
+				 "RFC-0145 entry point)");
+	if (len < c->input_len)
+		return host_fail(t, s, "buffer of %u bytes for an input of %zu bytes", len, c->input_len);
+	if (c->input_len)
+		memcpy(out, c->input, c->input_len);
+	memset(out + c->input_len, 0, len - c->input_len);
+	c->input_taken = true;
+	return 0;
+}
+
 static int hf_malloc(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r, pvf_trap *t)
 {
 	slot *s = vs;
@@ -388,6 +447,8 @@ static int hf_malloc(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *
 	pvf_error e;
 	uint32_t p;
 
+	if (c->input_entry)
+		return host_fail(t, s, "%s", NO_HOST_ALLOCATOR);
 	if (alloc_init(c, inst, &e) < 0 || pvf_alloc_malloc(&c->alloc, &m, (uint32_t)a[0], &p, &e) < 0)
 		return host_fail(t, s, "Failed to allocate memory: %s", e.msg);
 	r[0] = p;
@@ -401,6 +462,8 @@ static int hf_free(void *vs, pvf_instance *inst, const uint64_t *a, uint64_t *r,
 	pvf_alloc_memory m = alloc_mem(inst);
 	pvf_error e;
 
+	if (c->input_entry)
+		return host_fail(t, s, "%s", NO_HOST_ALLOCATOR);
 	if (alloc_init(c, inst, &e) < 0 || pvf_alloc_free(&c->alloc, &m, (uint32_t)a[0], &e) < 0)
 		return host_fail(t, s, "Failed to deallocate memory: %s", e.msg);
 	return 0;
@@ -1641,6 +1704,7 @@ static const impl_row impls[] = {
 	{ "ext_hashing_twox_256_version_2", hf_twox_256_v2 },
 	{ "ext_hashing_twox_64_version_1", hf_twox_64_v1 },
 	{ "ext_hashing_twox_64_version_2", hf_twox_64_v2 },
+	{ "ext_input_read_version_1", hf_input_read },
 	{ "ext_logging_log_version_1", hf_log },
 	{ "ext_logging_max_level_version_1", hf_max_level },
 	{ "ext_misc_print_hex_version_1", hf_print_hex },

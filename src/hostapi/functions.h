@@ -121,8 +121,17 @@ int pvf_hostapi_bind(const pvf_artifact *a, pvf_hostapi_ctx *ctx, pvf_binding **
 /* Attaches the instance created from the bindings and initialises the
  * allocator from its `__heap_base` export (an i32 global). A missing or
  * mistyped `__heap_base` is PVF_E_INSTANTIATE, as Substrate refuses to call
- * such a runtime. */
+ * such a runtime through the legacy entry point; it is reported by
+ * pvf_hostapi_malloc (the input's allocation), since a call through an
+ * RFC-0145 entry point needs no allocator. */
 int pvf_hostapi_ctx_attach(pvf_hostapi_ctx *ctx, pvf_instance *inst, pvf_error *err);
+
+/* Before a call through an RFC-0145 entry point ((len: i32) -> i64): the
+ * runtime reads `input` (which must outlive the call) once with
+ * ext_input_read_version_1, and every host-allocating function (the
+ * allocator, functions that return host-allocated buffers) traps, as
+ * Substrate's executor sets up no host allocator for such a call. */
+int pvf_hostapi_ctx_set_input_entry(pvf_hostapi_ctx *ctx, const uint8_t *input, size_t len, pvf_error *err);
 
 /* Before a call: `on` gives the context an empty storage state (an
  * existing one is kept), `off` frees it, so that the PVF_HOSTFN_STATE

@@ -117,7 +117,7 @@ static const pvf_hostfn_desc hostfns[] = {
 	{ "ext_hashing_twox_256_version_2", "Ii:", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_hashing_twox_64_version_1", "I:i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_hashing_twox_64_version_2", "Ii:", PVF_HOSTFN_IMPLEMENTED },
-	{ "ext_input_read_version_1", "I:", PVF_HOSTFN_STUB },
+	{ "ext_input_read_version_1", "I:", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_logging_log_version_1", "iII:", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_logging_max_level_version_1", ":i", PVF_HOSTFN_IMPLEMENTED },
 	{ "ext_misc_last_cursor_version_1", "I:I", PVF_HOSTFN_STUB },

@@ -30,6 +30,7 @@ pvf_rules_opts pvf_rules_opts_default(void)
 
 	memset(&o, 0, sizeof(o));
 	o.lookup = NULL;
+	o.alloc_side = NULL;
 	o.allow_bulk_memory = false;
 	o.allow_missing_imports = true;
 	o.max_code_bytes = 0;
@@ -216,10 +217,15 @@ static int check_validate_block(const pvf_module *m, pvf_rule_verdict *v, pvf_er
 		if (t->nparams == 2 && t->nresults == 1 && t->params && t->results &&
 		    t->params[0] == PVF_I32 && t->params[1] == PVF_I32 && t->results[0] == PVF_I64)
 			return 0;
+		/* RFC-0145: (len: i32) -> i64, the input read with ext_input_read */
+		if (t->nparams == 1 && t->nresults == 1 && t->params && t->results &&
+		    t->params[0] == PVF_I32 && t->results[0] == PVF_I64)
+			return 0;
 		type_text(t->params, t->params ? t->nparams : 0, t->results,
 			  t->results ? t->nresults : 0, tt, sizeof(tt));
 		return violate(v, PVF_E_RULE_NO_VALIDATE_BLOCK,
-			       "export 'validate_block' has type %s, expected (i32, i32) -> i64", tt);
+			       "export 'validate_block' has type %s, expected (i32, i32) -> i64 "
+			       "or (i32) -> i64", tt);
 	}
 	return violate(v, PVF_E_RULE_NO_VALIDATE_BLOCK,
 		       "the module does not export a function named 'validate_block'");
@@ -344,6 +350,38 @@ static int check_imports(const pvf_module *m, const pvf_rules_opts *o, pvf_rule_
 	return 0;
 }
 
+/* RFC-0145: no imports from both sides of the allocation divide (the
+ * first of each side is named). Function imports only, as Substrate checks
+ * them while resolving imports. */
+static int check_alloc_sides(const pvf_module *m, const pvf_rules_opts *o, pvf_rule_verdict *v)
+{
+	const pvf_import *host = NULL, *rt = NULL;
+	char qh[RULES_QUOTE_MAX * 4 + 8], qr[RULES_QUOTE_MAX * 4 + 8];
+
+	if (!o->alloc_side)
+		return 0;
+	for (uint32_t i = 0; m->imports && i < m->nimports; i++) {
+		const pvf_import *im = &m->imports[i];
+		int side;
+
+		if (im->kind != PVF_EXTERN_FUNC || !im->field.str)
+			continue;
+		side = o->alloc_side(im->field.str, im->field.len);
+		if (side == PVF_RULES_SIDE_HOST && !host)
+			host = im;
+		else if (side == PVF_RULES_SIDE_RUNTIME && !rt)
+			rt = im;
+	}
+	if (!host || !rt)
+		return 0;
+	quote_name(&host->field, qh, sizeof(qh));
+	quote_name(&rt->field, qr, sizeof(qr));
+	return violate(v, PVF_E_RULE_IMPORT_SIGNATURE,
+		       "imports host functions that allocate on both sides (RFC-0145): '%s' on the host "
+		       "side, '%s' on the runtime side",
+		       qh, qr);
+}
+
 static int check_code_size(const pvf_module *m, const pvf_rules_opts *o, pvf_rule_verdict *v)
 {
 	if (!o->max_code_bytes || m->code_size <= o->max_code_bytes)
@@ -378,6 +416,8 @@ int pvf_rules_check(const pvf_module *m, const pvf_rules_opts *opts, pvf_rule_ve
 		r = check_start(m, &v);
 	if (r == 0)
 		r = check_imports(m, opts, &v, err);
+	if (r == 0)
+		r = check_alloc_sides(m, opts, &v);
 	if (r == 0)
 		r = check_code_size(m, opts, &v);
 	if (r < 0)

@@ -6,7 +6,8 @@
  * accept it. Each rule is a distinct deterministic verdict:
  *
  *   PVF_E_RULE_NO_VALIDATE_BLOCK  no function export `validate_block` of type
- *                                 (i32, i32) -> i64
+ *                                 (i32, i32) -> i64 or, the RFC-0145 entry
+ *                                 point, (i32) -> i64
  *   PVF_E_RULE_NO_MEMORY          neither an imported env.memory nor an
  *                                 exported memory named `memory`
  *   PVF_E_RULE_FEATURE            a post-MVP feature outside sign-extension,
@@ -18,7 +19,10 @@
  *                                 registry (unknown "env" functions are
  *                                 accepted with allow_missing_imports)
  *   PVF_E_RULE_IMPORT_SIGNATURE   a known host function imported with a
- *                                 different type
+ *                                 different type; or (with alloc_side) host
+ *                                 functions imported from both sides of
+ *                                 RFC-0145's allocation divide, which
+ *                                 Substrate's executor refuses to construct
  *   PVF_E_RULE_CODE_TOO_LARGE     function bodies over max_code_bytes
  *
  * The rules are checked in that order and the first violation is reported.
@@ -41,6 +45,11 @@ struct pvf_hostfn_desc;
 
 /* Same type as pvf_hostfn_lookup (hostapi/registry.h). */
 typedef const struct pvf_hostfn_desc *(*pvf_rules_lookup_fn)(const char *name, size_t len);
+/* Same type as pvf_hostfn_alloc_side (hostapi/alloc_side.h), returning its
+ * pvf_alloc_side values: 2 host side, 3 runtime side, others neither. */
+typedef int (*pvf_rules_side_fn)(const char *name, size_t len);
+#define PVF_RULES_SIDE_HOST 2
+#define PVF_RULES_SIDE_RUNTIME 3
 
 /* Post-MVP features a PVF may always use. */
 #define PVF_RULES_ALLOWED_FEATURES \
@@ -48,6 +57,7 @@ typedef const struct pvf_hostfn_desc *(*pvf_rules_lookup_fn)(const char *name, s
 
 typedef struct pvf_rules_opts {
 	pvf_rules_lookup_fn lookup;  /* required: the host-function registry */
+	pvf_rules_side_fn alloc_side; /* RFC-0145 allocation sides; NULL: not checked */
 	bool allow_bulk_memory;      /* the WasmExtBulkMemory executor parameter */
 	bool allow_missing_imports;  /* unknown env functions link to trapping stubs */
 	uint64_t max_code_bytes;     /* total function-body bytes; 0 = no limit */

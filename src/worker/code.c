@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "common/hex.h"
+#include "hostapi/alloc_side.h"
 #include "hostapi/registry.h"
 #include "worker/code.h"
 
@@ -65,6 +66,7 @@ int pvf_code_load(const uint8_t *bytes, size_t len, const pvf_code_opts *opts, p
 	if (!o.skip_rules) {
 		pvf_rules_opts ro = pvf_rules_opts_default();
 		ro.lookup = pvf_hostfn_lookup;
+		ro.alloc_side = pvf_hostfn_alloc_side;
 		ro.allow_missing_imports = true;
 		ro.allow_bulk_memory = o.allow_bulk_memory;
 		ro.max_code_bytes = o.max_code_bytes;

@@ -126,6 +126,7 @@ int pvf_exec_instance_run(pvf_exec_instance *ei, const pvf_exec_request *req, pv
 	uint64_t args[2], out = 0;
 	uint32_t in_ptr = 0, out_ptr, out_len;
 	int32_t idx;
+	bool input_entry;
 	double t0;
 	int r = -1;
 
@@ -139,9 +140,15 @@ int pvf_exec_instance_run(pvf_exec_instance *ei, const pvf_exec_request *req, pv
 				     req->input_len, PVF_ALLOC_MAX_SIZE);
 	idx = pvf_artifact_find_export(ei->a, export, (uint32_t)strlen(export));
 	d = idx >= 0 ? pvf_artifact_export(ei->a, (uint32_t)idx) : NULL;
-	if (!d || d->kind != PVF_EXTERN_FUNC || strcmp(d->params, "ii") != 0 || strcmp(d->results, "I") != 0)
-		return pvf_error_set(err, PVF_E_USAGE, "no exported function \"%s\" of type (i32, i32) -> i64",
-				     export);
+	/* The legacy entry point (ptr: i32, len: i32) -> i64 gets its input in
+	 * memory from the host allocator; the RFC-0145 one (len: i32) -> i64
+	 * reads it with ext_input_read. Told apart by the parameter count, as
+	 * Substrate's executor does. */
+	if (!d || d->kind != PVF_EXTERN_FUNC || (strcmp(d->params, "ii") != 0 && strcmp(d->params, "i") != 0) ||
+	    strcmp(d->results, "I") != 0)
+		return pvf_error_set(err, PVF_E_USAGE,
+				     "no exported function \"%s\" of type (i32, i32) -> i64 or (i32) -> i64", export);
+	input_entry = strcmp(d->params, "i") == 0;
 	if (ei->failed) {
 		res->trap = ei->trap;
 		if (err)
@@ -153,20 +160,28 @@ int pvf_exec_instance_run(pvf_exec_instance *ei, const pvf_exec_request *req, pv
 	 * validate_block) gets an empty storage state. */
 	if (pvf_hostapi_ctx_set_runtime_state(ei->ctx, is_runtime_call(req->export_name), err) < 0)
 		goto out;
-	if (pvf_hostapi_malloc(ei->ctx, (uint32_t)req->input_len, &in_ptr, err) < 0) {
-		if (err && err->code == PVF_E_TRAP) {
-			res->trap.kind = PVF_TRAP_HOST_ERROR;
-			snprintf(res->trap.msg, sizeof(res->trap.msg), "allocating the input: %.400s", err->msg);
-			trap_error(res, ei->ctx, err);
+	if (input_entry) {
+		if (pvf_hostapi_ctx_set_input_entry(ei->ctx, req->input, req->input_len, err) < 0)
+			goto out;
+		args[0] = (uint32_t)req->input_len;
+	} else {
+		if (pvf_hostapi_malloc(ei->ctx, (uint32_t)req->input_len, &in_ptr, err) < 0) {
+			if (err && err->code == PVF_E_TRAP) {
+				res->trap.kind = PVF_TRAP_HOST_ERROR;
+				snprintf(res->trap.msg, sizeof(res->trap.msg), "allocating the input: %.400s",
+					 err->msg);
+				trap_error(res, ei->ctx, err);
+			}
+			goto out;
 		}
-		goto out;
+		if (req->input_len && pvf_instance_write(ei->inst, in_ptr, req->input, req->input_len, err) < 0)
+			goto out;
+		args[0] = in_ptr;
+		args[1] = (uint32_t)req->input_len;
 	}
-	if (req->input_len && pvf_instance_write(ei->inst, in_ptr, req->input, req->input_len, err) < 0)
-		goto out;
-	args[0] = in_ptr;
-	args[1] = (uint32_t)req->input_len;
 	t0 = pvf_clock_s();
-	if (pvf_instance_call_index(ei->inst, (uint32_t)idx, args, 2, &out, 1, &res->trap, err) < 0) {
+	if (pvf_instance_call_index(ei->inst, (uint32_t)idx, args, input_entry ? 1 : 2, &out, 1, &res->trap,
+				    err) < 0) {
 		res->call_s = pvf_clock_s() - t0;
 		if (err && err->code == PVF_E_TRAP)
 			trap_error(res, ei->ctx, err);

@@ -10,6 +10,11 @@
  *
  * The input buffer is never freed by the host: Cumulus frees it itself.
  *
+ * An export of type (len: i32) -> i64 is an RFC-0145 entry point: it is
+ * called with the input's length, reads the input itself with
+ * ext_input_read_version_1, and has no host-side allocator; the output is
+ * read the same way.
+ *
  * Errors (pvf_error codes):
  *   PVF_E_TRAP        the code trapped; res->trap holds the kind and message,
  *                     with the runtime's last error-level log line (its

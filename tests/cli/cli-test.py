@@ -107,6 +107,18 @@ r = run("validate", "--code", os.path.join(build, "tests", "wasm", "result_trail
 check("validate: bytes after the ValidationResult are ignored and cut",
       r.returncode == 0 and r.stdout.strip() == "000000000700000009000000", r.stdout + r.stderr)
 
+# An RFC-0145 entry point, validate_block(len: i32) -> i64, reads its input
+# with ext_input_read: it returns an empty result with hrmp_watermark = the
+# input's length, through the sandboxed workers.
+entry = os.path.join(build, "tests", "wasm", "input_entry.wasm")
+n = len(bytes.fromhex(params[2:] if params.startswith("0x") else params))
+r = run("validate", "--code", entry, "--params-hex", params, "--cache", cache)
+check("validate: an RFC-0145 entry point reads its input with ext_input_read",
+      r.returncode == 0 and r.stdout.strip() == "0000000003000000" + n.to_bytes(4, "little").hex(),
+      r.stdout + r.stderr)
+r = run("precheck", entry, "--cache", cache)
+check("precheck: an RFC-0145 PVF is valid", r.returncode == 0 and r.stdout.strip() == "valid", r.stdout + r.stderr)
+
 # precheck through the embedded host: a verdict per exit code.
 r = run("precheck", mini, "--cache", cache)
 check("precheck: the mini adder is valid (exit 0)", r.returncode == 0 and r.stdout.strip() == "valid",

@@ -12,6 +12,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -163,6 +164,100 @@ static void test_code_load(void **state)
 	assert_int_equal(err.code, PVF_E_IO);
 }
 
+/* RFC-0145 entry points (tests/wasm/input_entry.wat): called with the
+ * input's length; the runtime reads the input once with ext_input_read
+ * into a buffer at least as long, whose rest the host zeroes; no host
+ * allocator, no __heap_base needed. */
+static char g_art_v2[600], g_art_v2_alloc[600];
+
+static int run_art(const char *art, const char *export, const void *in, size_t len, pvf_exec_result *res,
+		   pvf_error *err)
+{
+	pvf_exec_request rq = { 0 };
+
+	rq.input = in;
+	rq.input_len = len;
+	rq.export_name = export;
+	return pvf_job_execute(art, &rq, res, err);
+}
+
+static void expect_host_trap(const char *art, const char *export, const char *in, const char *msg_part)
+{
+	pvf_exec_result res;
+	pvf_error err;
+
+	assert_int_equal(run_art(art, export, in, strlen(in), &res, &err), -1);
+	if (err.code != PVF_E_TRAP || res.trap.kind != PVF_TRAP_HOST_ERROR || !strstr(res.trap.msg, msg_part))
+		fail_msg("%s: %s (trap %d: %s), expected a host-function trap with \"%s\"", export, err.msg,
+			 (int)res.trap.kind, res.trap.msg, msg_part);
+}
+
+static void test_input_entry(void **state)
+{
+	pvf_exec_result res;
+	pvf_error err;
+	static const uint8_t big_tail[8] = { 0 };
+
+	(void)state;
+	if (run_art(g_art_v2, "echo", "hello", 5, &res, &err) < 0)
+		fail_msg("echo: %s", err.msg);
+	assert_int_equal(res.output_len, 5);
+	assert_memory_equal(res.output, "hello", 5);
+	assert_int_equal(res.alloc.bytes_allocated_peak, 0);
+	pvf_exec_result_free(&res);
+	if (run_art(g_art_v2, "echo", NULL, 0, &res, &err) < 0)
+		fail_msg("echo empty: %s", err.msg);
+	assert_int_equal(res.output_len, 0);
+	pvf_exec_result_free(&res);
+
+	/* a longer buffer: the input, then zeroes where the runtime wrote 0xff */
+	if (run_art(g_art_v2, "echo_big", "abc", 3, &res, &err) < 0)
+		fail_msg("echo_big: %s", err.msg);
+	assert_int_equal(res.output_len, 11);
+	assert_memory_equal(res.output, "abc", 3);
+	assert_memory_equal(res.output + 3, big_tail, 8);
+	pvf_exec_result_free(&res);
+
+	expect_host_trap(g_art_v2, "echo_small", "hello", "buffer of 4 bytes for an input of 5 bytes");
+	expect_host_trap(g_art_v2, "read_twice", "hello", "already taken");
+	expect_host_trap(g_art_v2, "read_oob", "hello", "out of bounds");
+
+	/* validate_block through the entry point: the result decodes */
+	if (run_art(g_art_v2, NULL, "12345", 5, &res, &err) < 0)
+		fail_msg("validate_block: %s", err.msg);
+	assert_int_equal(res.output_len, 12);
+	assert_memory_equal(res.output, "\0\0\0\0\3\0\0\0\5\0\0\0", 12);
+	pvf_exec_result_free(&res);
+
+	/* the legacy entry point of the same module needs __heap_base */
+	assert_int_equal(run_art(g_art_v2, "legacy", "x", 1, &res, &err), -1);
+	assert_int_equal(err.code, PVF_E_INSTANTIATE);
+	assert_non_null(strstr(err.msg, "__heap_base"));
+
+	/* no host allocator under the new entry point */
+	expect_host_trap(g_art_v2_alloc, NULL, "x", "host allocator is not available");
+}
+
+static int prepare_test_module(const char *name, char *art, size_t cap, bool rules)
+{
+	char path[600];
+	pvf_code *c = NULL;
+	pvf_error err;
+	pvf_prepare_opts po = { .opt_level = "-O0" };
+	pvf_code_opts co = { 0 };
+
+	co.skip_rules = !rules;
+	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
+	snprintf(art, cap, "%s/%s.art", g_dir, name);
+	if (pvf_code_load_file(path, &co, &c, &err) < 0 || pvf_code_prepare(c, &po, art, NULL, &err) < 0) {
+		fprintf(stderr, "setup: %s: %s\n", name, err.msg);
+		pvf_code_free(c);
+		return -1;
+	}
+	pvf_code_free(c);
+	return 0;
+}
+
 static int setup(void **state)
 {
 	char path[600];
@@ -181,6 +276,11 @@ static int setup(void **state)
 		return -1;
 	}
 	pvf_code_free(c);
+	/* the RFC-0145 module passes the PVF rules; the one that mixes the
+	 * entry point with the host allocator is only prepared */
+	if (prepare_test_module("input_entry", g_art_v2, sizeof(g_art_v2), true) < 0 ||
+	    prepare_test_module("input_entry_host_alloc", g_art_v2_alloc, sizeof(g_art_v2_alloc), false) < 0)
+		return -1;
 	return 0;
 }
 
@@ -200,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_validate_block_result),
 		cmocka_unit_test(test_traps),
 		cmocka_unit_test(test_code_load),
+		cmocka_unit_test(test_input_entry),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

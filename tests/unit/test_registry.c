@@ -100,7 +100,7 @@ static void test_known_signatures(void **state)
 		{ "ext_crypto_bls381_generate_proof_of_possession_version_1", "iiIi:I", PVF_HOSTFN_STUB },
 		{ "ext_transaction_index_index_version_1", "iii:", PVF_HOSTFN_STUB },
 		{ "ext_wasm_tracing_exit_version_1", "I:", PVF_HOSTFN_STUB },
-		{ "ext_input_read_version_1", "I:", PVF_HOSTFN_STUB },
+		{ "ext_input_read_version_1", "I:", PVF_HOSTFN_IMPLEMENTED },
 	};
 
 	(void)state;

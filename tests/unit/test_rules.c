@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "hostapi/alloc_side.h"
 #include "hostapi/registry.h"
 #include "wasm/module.h"
 #include "wasm/rules.h"
@@ -204,27 +205,37 @@ static void test_validate_block(void **state)
 	fx.exports[0].name = nm("validate_blocks");
 	expect(check(), PVF_E_RULE_NO_VALIDATE_BLOCK, NULL);
 
+	/* RFC-0145's entry point (len: i32) -> i64 is the other accepted type */
 	build_good();
 	set_type(0, "i:I");
+	assert_true(check().ok);
+	build_good();
+	set_type(0, "I:I");
 	expect(check(), PVF_E_RULE_NO_VALIDATE_BLOCK,
-	       "export 'validate_block' has type (i32) -> i64, expected (i32, i32) -> i64");
+	       "export 'validate_block' has type (i64) -> i64, expected (i32, i32) -> i64 or (i32) -> i64");
+	build_good();
+	set_type(0, "i:i");
+	expect(check(), PVF_E_RULE_NO_VALIDATE_BLOCK, NULL);
 	build_good();
 	set_type(0, "ii:i");
 	expect(check(), PVF_E_RULE_NO_VALIDATE_BLOCK,
-	       "export 'validate_block' has type (i32, i32) -> i32, expected (i32, i32) -> i64");
+	       "export 'validate_block' has type (i32, i32) -> i32, expected (i32, i32) -> i64 or (i32) -> i64");
 	build_good();
 	set_type(0, "ii:");
 	expect(check(), PVF_E_RULE_NO_VALIDATE_BLOCK,
-	       "export 'validate_block' has type (i32, i32) -> nil, expected (i32, i32) -> i64");
+	       "export 'validate_block' has type (i32, i32) -> nil, expected (i32, i32) -> i64 or (i32) -> i64");
 	build_good();
 	set_type(0, "II:I");
+	expect(check(), PVF_E_RULE_NO_VALIDATE_BLOCK, NULL);
+	build_good();
+	set_type(0, "iii:I");
 	expect(check(), PVF_E_RULE_NO_VALIDATE_BLOCK, NULL);
 
 	/* index 0 is the imported logging function: imports come first */
 	build_good();
 	fx.exports[0].index = 0;
 	expect(check(), PVF_E_RULE_NO_VALIDATE_BLOCK,
-	       "export 'validate_block' has type (i32, i64, i64) -> nil, expected (i32, i32) -> i64");
+	       "export 'validate_block' has type (i32, i64, i64) -> nil, expected (i32, i32) -> i64 or (i32) -> i64");
 
 	build_good();
 	fx.exports[0].kind = PVF_EXTERN_MEMORY;
@@ -397,6 +408,69 @@ static void test_imports(void **state)
 	fx.imports[2].field.str = (char *)"ext_allocator_malloc_version_1\0x";
 	fx.imports[2].field.len = 32;
 	expect(check_with(&strict), PVF_E_RULE_UNKNOWN_IMPORT, NULL);
+}
+
+/* RFC-0145: host functions from both sides of the allocation divide
+ * (sc-executor-common's RUNTIME_ALLOC_IMPORTS) are refused together; each
+ * side alone, with neutral ones, is fine. */
+static void test_alloc_sides(void **state)
+{
+	pvf_rules_opts o = opts();
+	pvf_rule_verdict v;
+
+	(void)state;
+	o.alloc_side = pvf_hostfn_alloc_side;
+
+	/* the logging import of build_good is neutral; malloc v1 is host side */
+	build_good();
+	set_type(2, "i:i");
+	add_import("env", "ext_allocator_malloc_version_1", PVF_EXTERN_FUNC, 2);
+	fx.exports[0].index = 2;
+	assert_true(check_with(&o).ok);
+	/* ... and input_read v1 is runtime side: refused, both named */
+	set_type(3, "I:");
+	add_import("env", "ext_input_read_version_1", PVF_EXTERN_FUNC, 3);
+	fx.exports[0].index = 3;
+	expect(check_with(&o), PVF_E_RULE_IMPORT_SIGNATURE,
+	       "imports host functions that allocate on both sides (RFC-0145): "
+	       "'ext_allocator_malloc_version_1' on the host side, 'ext_input_read_version_1' on the runtime side");
+	/* without the classifier the rule is not applied */
+	assert_true(check().ok);
+
+	/* the runtime side alone: an RFC-0145 PVF */
+	build_good();
+	set_type(0, "i:I");
+	set_type(2, "I:");
+	set_type(3, "Ii:");
+	add_import("env", "ext_input_read_version_1", PVF_EXTERN_FUNC, 2);
+	add_import("env", "ext_hashing_blake2_256_version_2", PVF_EXTERN_FUNC, 3);
+	fx.exports[0].index = 3;
+	v = check_with(&o);
+	assert_true(v.ok);
+	/* blake2_256 v1 next to them is host side */
+	set_type(4, "I:i");
+	add_import("env", "ext_hashing_blake2_256_version_1", PVF_EXTERN_FUNC, 4);
+	fx.exports[0].index = 4;
+	expect(check_with(&o), PVF_E_RULE_IMPORT_SIGNATURE, NULL);
+
+	/* the divide is per function: storage_clear_prefix v3 is still host side, v4 runtime */
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_clear_prefix_version_3", 34), PVF_ALLOC_SIDE_HOST);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_clear_prefix_version_4", 34), PVF_ALLOC_SIDE_RUNTIME);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_misc_last_cursor_version_1", 30), PVF_ALLOC_SIDE_RUNTIME);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_set_version_1", 25), PVF_ALLOC_SIDE_NEUTRAL);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_set_version_9", 25), PVF_ALLOC_SIDE_NEUTRAL);
+	/* names outside the ext_<base>_version_<n> form, or unknown bases */
+	assert_int_equal(pvf_hostfn_alloc_side("ext_foo_bar_version_1", 21), PVF_ALLOC_SIDE_NONE);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_get_version_", 24), PVF_ALLOC_SIDE_NONE);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_get_version_x", 25), PVF_ALLOC_SIDE_NONE);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_get_version_65536", 29), PVF_ALLOC_SIDE_NONE);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_get_version_65535", 29), PVF_ALLOC_SIDE_RUNTIME);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_get_version_+1", 26), PVF_ALLOC_SIDE_HOST);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_get_myversion_1", 27), PVF_ALLOC_SIDE_NONE);
+	assert_int_equal(pvf_hostfn_alloc_side("ext_version_1", 13), PVF_ALLOC_SIDE_NONE);
+	assert_int_equal(pvf_hostfn_alloc_side("storage_get_version_1", 21), PVF_ALLOC_SIDE_NONE);
+	/* the length bounds the name: a prefix of a host-side name is not it */
+	assert_int_equal(pvf_hostfn_alloc_side("ext_storage_get_version_1", 24), PVF_ALLOC_SIDE_NONE);
 }
 
 static void test_code_size(void **state)
@@ -619,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_start_function),
 		cmocka_unit_test(test_imports),
+		cmocka_unit_test(test_alloc_sides),
 		cmocka_unit_test(test_code_size),
 		cmocka_unit_test(test_order_and_usage),
 		cmocka_unit_test(test_decoded_modules),
