@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	r1 = pvf__frames_parse(copy, size, &a, &e1);
-	r2 = pvf__frames_parse(copy, size, &b, &e2);
+	r1 = pvf__frames_parse(copy, size, &a, NULL, NULL, &e1);
+	r2 = pvf__frames_parse(copy, size, &b, NULL, NULL, &e2);
 	if ((r1 != 0 && r1 != -1) || r1 != r2 || a != b)
 		abort();
 	if (r1 < 0 && ((e1.code != PVF_E_TOOL && e1.code != PVF_E_STACK_BOUND) || !e1.msg[0] || e1.code != e2.code))

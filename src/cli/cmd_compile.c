@@ -81,7 +81,7 @@ int cli_parse_prepare_opt(int argc, char **argv, int *i, pvf_prepare_opts *o)
 		o->opt_level = a;
 		return 1;
 	}
-	if (!strcmp(a, "--call-depth") && *i + 1 < argc) {
+	if (!strcmp(a, "--stack-limit") && *i + 1 < argc) {   /* StackLogicalMax */
 		o->max_call_depth = (uint32_t)strtoul(argv[++*i], NULL, 10);
 		return 1;
 	}

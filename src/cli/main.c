@@ -14,7 +14,7 @@ static const struct {
 } commands[] = {
 	{ "inspect", cmd_inspect, "inspect FILE [--json] [--allow-bulk-memory] [--deny-missing-imports]\n"
 				  "      summary of a PVF and its PVF-rule verdict (exit 1: a rule is broken)" },
-	{ "prepare", cmd_prepare, "prepare FILE -o ARTIFACT [--cc CC] [-O LEVEL] [--jobs N] [--chunk-cache DIR] [--chunk-bytes N] [--call-depth N] [--max-pages N] [--no-rules] [--nan-test-everywhere]\n"
+	{ "prepare", cmd_prepare, "prepare FILE -o ARTIFACT [--cc CC] [-O LEVEL] [--jobs N] [--chunk-cache DIR] [--chunk-bytes N] [--stack-limit N] [--max-pages N] [--no-rules] [--nan-test-everywhere]\n"
 				  "      compile a PVF (or, with --no-rules, any module) into an artifact; print per-stage costs" },
 	{ "precheck", cmd_precheck, "precheck FILE [--connect SOCKET] [--cache DIR] [--executor-params-hex HEX] [--secure]\n"
 				    "      pre-check a PVF: valid (exit 0), invalid: REASON (exit 1), failed: REASON (exit 2)" },

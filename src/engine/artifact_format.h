@@ -7,7 +7,7 @@
  *   12      4     header size in bytes (everything before the payload)
  *   16      32    code hash (BLAKE2b-256 of the code as given)
  *   48      32    preparation-parameters hash
- *   80      4     call-depth limit compiled in
+ *   80      4     logical stack limit compiled in (StackLogicalMax)
  *   84      4     memory page maximum
  *   88      4     largest native frame of the code, bytes
  *   92      4     reserved, zero

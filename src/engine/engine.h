@@ -29,7 +29,7 @@
 
 /* Defaults. */
 #define PVF_DEFAULT_MAX_PAGES 2080u          /* 32 + 2,048 */
-#define PVF_DEFAULT_CALL_DEPTH 16384u        /* deterministic wasm call-depth limit */
+#define PVF_DEFAULT_CALL_DEPTH 65536u        /* logical stack limit (Polkadot's StackLogicalMax default) */
 #define PVF_DEFAULT_NATIVE_STACK_MAX (256u << 20)
 
 /* Trap kinds: what stopped the wasm code. */
@@ -66,7 +66,8 @@ typedef struct pvf_prepare_opts {
 	const char *cc;              /* C compiler (path or name); NULL: default */
 	const char *opt_level;       /* e.g. "-O1"; NULL: default (-Og) */
 	const char *extra_cflags;    /* appended, space separated; may be NULL */
-	uint32_t max_call_depth;     /* 0: PVF_DEFAULT_CALL_DEPTH */
+	uint32_t max_call_depth;     /* the logical stack limit (Polkadot's StackLogicalMax; the
+				      * name is older); 0: PVF_DEFAULT_CALL_DEPTH */
 	uint32_t max_memory_pages;   /* 0: PVF_DEFAULT_MAX_PAGES */
 	uint64_t native_stack_max;   /* 0: PVF_DEFAULT_NATIVE_STACK_MAX */
 	uint32_t features;           /* pvf_feature bits to pass to wasm2c */
@@ -153,7 +154,7 @@ typedef struct pvf_artifact_info {
 	char *toolchain_id;          /* owned by the artifact */
 	uint8_t code_hash[32];       /* BLAKE2b-256 of the code as given */
 	uint8_t params_hash[32];
-	uint32_t max_call_depth;
+	uint32_t max_call_depth;     /* the logical stack limit compiled in */
 	uint32_t max_memory_pages;
 	uint32_t max_frame_bytes;
 	uint64_t native_stack_bytes;

@@ -37,7 +37,8 @@ static void shdr_at(const uint8_t *obj, const Elf64_Ehdr *eh, uint32_t i, Elf64_
 	memcpy(out, obj + eh->e_shoff + (uint64_t)i * sizeof(*out), sizeof(*out));
 }
 
-int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_error *err)
+int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_frames_fn each, void *user,
+		      pvf_error *err)
 {
 	Elf64_Ehdr eh;
 	uint32_t nfuncs = 0, best = *max_frame;
@@ -60,6 +61,13 @@ int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_
 			continue;
 		if (symtab.sh_entsize != sizeof(Elf64_Sym) || !in_file(size, symtab.sh_offset, symtab.sh_size))
 			return pvf_error_set(err, PVF_E_TOOL, "object has a malformed symbol table");
+		Elf64_Shdr strtab;
+		if (symtab.sh_link >= eh.e_shnum)
+			return pvf_error_set(err, PVF_E_TOOL, "object's symbol table has no string table");
+		shdr_at(obj, &eh, symtab.sh_link, &strtab);
+		if (strtab.sh_type != SHT_STRTAB || !in_file(size, strtab.sh_offset, strtab.sh_size) ||
+		    strtab.sh_size == 0 || obj[strtab.sh_offset + strtab.sh_size - 1] != '\0')
+			return pvf_error_set(err, PVF_E_TOOL, "object has a malformed string table");
 		for (uint64_t i = 0; i < symtab.sh_size / sizeof(Elf64_Sym); i++) {
 			Elf64_Sym sym;
 			Elf64_Shdr text;
@@ -87,6 +95,11 @@ int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_
 			frame += 8;
 			if (frame > best)
 				best = frame;
+			if (each) {
+				if (sym.st_name >= strtab.sh_size)
+					return pvf_error_set(err, PVF_E_TOOL, "object has a symbol name outside its string table");
+				each(user, (const char *)obj + strtab.sh_offset + sym.st_name, frame);
+			}
 			nfuncs++;
 		}
 	}
@@ -96,7 +109,7 @@ int pvf__frames_parse(const uint8_t *obj, size_t size, uint32_t *max_frame, pvf_
 	return 0;
 }
 
-int pvf__frames_max(const char *path, uint32_t *max_frame, pvf_error *err)
+int pvf__frames_max(const char *path, uint32_t *max_frame, pvf_frames_fn each, void *user, pvf_error *err)
 {
 	uint8_t *obj = NULL;
 	size_t size = 0;
@@ -104,7 +117,7 @@ int pvf__frames_max(const char *path, uint32_t *max_frame, pvf_error *err)
 
 	if (pvf__read_file(path, PVF_ARTIFACT_MAX_PAYLOAD, &obj, &size, err) < 0)
 		return -1;
-	r = pvf__frames_parse(obj, size, max_frame, err);
+	r = pvf__frames_parse(obj, size, max_frame, each, user, err);
 	if (r < 0)
 		pvf_error_prefix(err, "%s", path);
 	free(obj);

@@ -51,10 +51,12 @@
 #include "engine/nancanon.h"
 #include "engine/proc.h"
 #include "engine/split.h"
+#include "engine/stacklimit.h"
 #include "engine/rt_config.h"
 #include "engine/rt_symbols.h"
 #include "engine/toolchain.h"
 #include "engine/translate.h"
+#include "wasm/stack_cost.h"
 
 /* Stack needed beyond the wasm frames: trampolines, glue thunks, host
  * functions and the C library they call. */
@@ -157,8 +159,9 @@ static const char call_indirect_patch[] =
  * failure with one code each; the spec distinguishes them. The prelude of
  * the generated file is fixed for a wabt version (which the toolchain id
  * pins), so the patch anchors on its text and fails loudly if absent. */
-static int patch_generated(const char *path, bool tcc, const pvf_nanflow *nf, pvf_prepare_stats *stats,
-			   char **ret_buf, size_t *ret_len, pvf_error *err)
+static int patch_generated(const char *path, bool tcc, const pvf_nanflow *nf, const uint32_t *costs,
+			   uint32_t nfuncs, char ***ret_names, pvf_prepare_stats *stats, char **ret_buf, size_t *ret_len,
+			   pvf_error *err)
 {
 	static const char anchor_ci[] = "#define RANGE_CHECK(mem, offset, len)";
 	static const char anchor_t0[] = "static inline void funcref_table_init(";
@@ -217,6 +220,9 @@ static int patch_generated(const char *path, bool tcc, const pvf_nanflow *nf, pv
 	r = pvf__membase_rewrite(&buf, &len, stats, err);
 	if (r < 0)
 		goto out;
+	r = pvf__stacklimit_rewrite(&buf, &len, costs, nfuncs, ret_names, err);
+	if (r < 0)
+		goto out;
 	r = pvf__write_file(path, buf, len, err);
 	if (r == 0 && ret_buf) {
 		*ret_buf = buf;
@@ -228,9 +234,75 @@ out:
 	return r;
 }
 
-/* Largest frame in a -fstack-usage file ("file:line:col:func<TAB>N<TAB>kind").
- * A frame of unbounded dynamic size cannot be bounded: an error. */
-static int parse_stack_usage(const char *path, uint32_t *max_frame, pvf_error *err)
+/* The wasm functions by C name, for their frames in the stack usage. */
+typedef struct named_cost {
+	const char *name;
+	uint32_t cost;
+	uint32_t nframes;            /* the function and its clones (.isra.0, .part.0, ...) */
+	uint64_t frames;             /* their frames added up */
+} named_cost;
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const named_cost *)a)->name, ((const named_cost *)b)->name);
+}
+
+/* What the stack usage says: the largest frame of any function, and the
+ * frames of each wasm function (with those of its compiler-made clones,
+ * which a call may go through as well). Over the wasm functions, the
+ * largest ceil(limit x (frames + slack) / cost) bounds the native stack of
+ * any chain of calls whose costs add up to at most `limit`: each function
+ * takes at most that many bytes per unit of its cost. */
+typedef struct stack_usage {
+	named_cost *wasm;            /* sorted by name */
+	uint32_t nwasm;
+	uint32_t limit;
+	uint32_t max_frame;
+} stack_usage;
+
+static void usage_of(stack_usage *u, const char *name, size_t name_len, uint64_t frame)
+{
+	char key[256];
+	named_cost k = { key, 0, 0, 0 }, *hit;
+	const char *dot = memchr(name, '.', name_len);
+
+	if (frame > u->max_frame)
+		u->max_frame = frame > UINT32_MAX ? UINT32_MAX : (uint32_t)frame;
+	if (dot)                      /* gcc's clones: w2c_f12.isra.0, w2c_f12.part.0 */
+		name_len = (size_t)(dot - name);
+	if (!u->wasm || name_len >= sizeof(key))
+		return;
+	memcpy(key, name, name_len);
+	key[name_len] = '\0';
+	hit = bsearch(&k, u->wasm, u->nwasm, sizeof(*u->wasm), by_name);
+	if (!hit)
+		return;
+	hit->frames += frame;
+	hit->nframes++;
+}
+
+/* The wasm part of the bound; *matched: wasm functions found by name. */
+static uint64_t wasm_frames_bound(const stack_usage *u, uint32_t *matched)
+{
+	uint64_t bound = 0;
+
+	*matched = 0;
+	for (uint32_t i = 0; i < u->nwasm; i++) {
+		const named_cost *c = &u->wasm[i];
+		if (!c->nframes || !c->cost)
+			continue;
+		uint64_t b = ((uint64_t)u->limit * (c->frames + (uint64_t)c->nframes * PVF_FRAME_SLACK) + c->cost - 1) /
+			     c->cost;
+		if (b > bound)
+			bound = b;
+		(*matched)++;
+	}
+	return bound;
+}
+
+/* One -fstack-usage file ("file:line:col:func<TAB>N<TAB>kind"). A frame of
+ * unbounded dynamic size cannot be bounded: an error. */
+static int parse_stack_usage(const char *path, stack_usage *u, pvf_error *err)
 {
 	FILE *f = fopen(path, "re");
 	char line[4096];
@@ -239,7 +311,7 @@ static int parse_stack_usage(const char *path, uint32_t *max_frame, pvf_error *e
 		return pvf_error_set(err, PVF_E_TOOL, "compiler wrote no stack usage file %s: %s", path,
 				     strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		char *t1 = strchr(line, '\t'), *t2;
+		char *t1 = strchr(line, '\t'), *t2, *name;
 		unsigned long n;
 
 		if (!t1)
@@ -250,8 +322,9 @@ static int parse_stack_usage(const char *path, uint32_t *max_frame, pvf_error *e
 			return pvf_error_set(err, PVF_E_STACK_BOUND,
 					     "a function has an unbounded dynamic stack frame: %.200s", line);
 		}
-		if (n > *max_frame)
-			*max_frame = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+		name = memrchr(line, ':', (size_t)(t1 - line));
+		name = name ? name + 1 : line;
+		usage_of(u, name, (size_t)(t1 - name), n);
 	}
 	fclose(f);
 	return 0;
@@ -260,18 +333,54 @@ static int parse_stack_usage(const char *path, uint32_t *max_frame, pvf_error *e
 /* tcc writes no .su file: one is written from the object's prologues
  * (frames.c), so that the stack bound and the chunk cache treat every
  * compiler alike. */
+typedef struct su_text {
+	char *text;
+	size_t len, cap;
+	const char *stem;
+	bool nomem;
+} su_text;
+
+static void su_line(void *user, const char *name, uint32_t frame)
+{
+	su_text *t = user;
+	size_t need = strlen(t->stem) + strlen(name) + 32;
+
+	if (t->nomem)
+		return;
+	if (t->cap - t->len < need) {
+		size_t ncap = (t->cap + need) * 2;
+		char *n = realloc(t->text, ncap);
+		if (!n) {
+			t->nomem = true;
+			return;
+		}
+		t->text = n;
+		t->cap = ncap;
+	}
+	t->len += (size_t)snprintf(t->text + t->len, t->cap - t->len, "%s.o:tcc:%s\t%u\tstatic\n", t->stem, name,
+				   frame);
+}
+
 static int write_tcc_stack_usage(const char *dir, const char *stem, pvf_error *err)
 {
-	char path[PATH_MAX], line[64];
+	char path[PATH_MAX];
 	uint32_t frame = 0;
-	int n;
+	su_text t = { NULL, 0, 0, stem, false };
+	int r;
 
 	snprintf(path, sizeof(path), "%s/%s.o", dir, stem);
-	if (pvf__frames_max(path, &frame, err) < 0)
+	if (pvf__frames_max(path, &frame, su_line, &t, err) < 0) {
+		free(t.text);
 		return -1;
-	n = snprintf(line, sizeof(line), "%s.o:tcc\t%u\tstatic\n", stem, frame);
+	}
+	if (t.nomem) {
+		free(t.text);
+		return pvf_error_set(err, PVF_E_NOMEM, "out of memory");
+	}
 	snprintf(path, sizeof(path), "%s/%s.su", dir, stem);
-	return pvf__write_file(path, line, (size_t)n, err);
+	r = pvf__write_file(path, t.text ? t.text : "", t.len, err);
+	free(t.text);
+	return r;
 }
 
 /* A tcc frame does not hold the stack arguments of the calls the function
@@ -421,6 +530,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	uint8_t *so = NULL;
 	size_t so_len = 0;
 	uint32_t depth, max_frame = 0;
+	uint32_t *costs = NULL;
+	char **names = NULL;
 	uint64_t stack;
 	FILE *gf;
 	int r = -1, n;
@@ -450,7 +561,10 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		}
 	}
 
-	/* 1. translate */
+	/* 1. translate (after the stack costs: a function the stack limiter
+	 * refuses fails the preparation, as in Polkadot) */
+	if (pvf_stack_costs(m, &costs, err) < 0)
+		goto out;
 	jobs = pvf__split_jobs(opts->jobs);
 	if (pvf__translate(&tc, wasm, size, m, dir, jobs, &stats.translate, &stats.translate_parts,
 			   stats.translate_note, sizeof(stats.translate_note), err) < 0)
@@ -463,8 +577,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		pvf_nanflow nf;
 		if (pvf_nanflow_analyse(m, &nf, err) < 0)
 			goto out;
-		r = patch_generated(path, tc.cc_kind == PVF_CC_TCC, opts->nan_test_every_result ? NULL : &nf, &stats,
-				    &gen, &gen_len, err);
+		r = patch_generated(path, tc.cc_kind == PVF_CC_TCC, opts->nan_test_every_result ? NULL : &nf, costs,
+				    m->nfunctions, &names, &stats, &gen, &gen_len, err);
 		pvf_nanflow_free(&nf);
 		if (r < 0)
 			goto out;
@@ -562,20 +676,49 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	if (pvf__run_stage((char *const *)argv, dir, &stats.link, "the linker", err) < 0)
 		goto out;
 
-	/* 7. stack bound */
-	for (uint32_t u = 0; u < nunits; u++) {
-		snprintf(path, sizeof(path), "%s/%s.su", dir, units[u].stem);
-		if (parse_stack_usage(path, &max_frame, err) < 0)
+	/* 7. stack bound: the wasm frames under the logical limit (see
+	 * stack_usage), and four of the largest frames of any kind beyond
+	 * them (the call's entry, helpers) */
+	{
+		named_cost *nc = calloc(m->nfunctions ? m->nfunctions : 1, sizeof(*nc));
+		stack_usage su = { nc, m->nfunctions, depth, 0 };
+		uint64_t wasm_bound;
+		uint32_t matched;
+		if (!nc) {
+			pvf_error_set(err, PVF_E_NOMEM, "out of memory");
 			goto out;
+		}
+		for (uint32_t i = 0; i < m->nfunctions; i++)
+			nc[i] = (named_cost){ names[i], costs[i], 0, 0 };
+		qsort(nc, m->nfunctions, sizeof(*nc), by_name);
+		for (uint32_t u = 0; u < nunits; u++) {
+			snprintf(path, sizeof(path), "%s/%s.su", dir, units[u].stem);
+			if (parse_stack_usage(path, &su, err) < 0) {
+				free(nc);
+				goto out;
+			}
+		}
+		wasm_bound = wasm_frames_bound(&su, &matched);
+		free(nc);
+		max_frame = su.max_frame;
+		if (tc.cc_kind == PVF_CC_TCC) {
+			/* the stack arguments each frame may push on top */
+			uint32_t extra = tcc_outgoing_args_bound(m);
+			max_frame += extra;
+			wasm_bound += (uint64_t)depth / PVF_STACK_ACTIVATION_COST * extra;
+		}
+		/* No wasm function found by name: every function costs at least
+		 * PVF_STACK_ACTIVATION_COST, so at most limit / that many calls
+		 * are in progress, each at most the largest frame. */
+		if (matched == 0 && m->nfunctions)
+			wasm_bound = ((uint64_t)depth / PVF_STACK_ACTIVATION_COST) * ((uint64_t)max_frame + PVF_FRAME_SLACK);
+		stack = wasm_bound + 4 * ((uint64_t)max_frame + PVF_FRAME_SLACK) + PVF_HOST_STACK_RESERVE;
 	}
-	if (tc.cc_kind == PVF_CC_TCC)
-		max_frame += tcc_outgoing_args_bound(m);
-	stack = ((uint64_t)depth + 4) * ((uint64_t)max_frame + PVF_FRAME_SLACK) + PVF_HOST_STACK_RESERVE;
 	{
 		uint64_t limit = opts->native_stack_max ? opts->native_stack_max : PVF_DEFAULT_NATIVE_STACK_MAX;
 		if (stack > limit) {
 			pvf_error_set(err, PVF_E_STACK_BOUND,
-				      "native stack bound %llu bytes (call depth %u x largest frame %u bytes) exceeds the maximum of %llu bytes",
+				      "native stack bound %llu bytes (the frames of calls under the logical stack limit %u; largest frame %u bytes) exceeds the maximum of %llu bytes",
 				      (unsigned long long)stack, depth, max_frame, (unsigned long long)limit);
 			goto out;
 		}
@@ -617,6 +760,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 out:
 	free(so);
 	free(gen);
+	free(costs);
+	pvf__stacklimit_names_free(names, m->nfunctions);
 	if (!opts->keep_work_dir)
 		remove_work_dir(dir, units, nunits);
 	free(units);

@@ -179,9 +179,11 @@ int pvf__toolchain_init(pvf_toolchain *tc, const pvf_prepare_opts *opts, pvf_err
 	 * 3: its test as a predicted branch instead of a blend; 4: float loads
 	 * keep their value in an SSE register; 5: the tests placed by the
 	 * module's analysis (nancanon.c); 6: linked for pvfhost's own loader
-	 * (elf_load.c: no start files, libgcc static). "tcc compat N" names
-	 * the version of pvf__tcc_compat. */
-	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 7%s%s; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
+	 * (elf_load.c: no start files, libgcc static); 7: memory accesses
+	 * through a base pointer (membase.c); 8: Polkadot's logical stack
+	 * limit instead of a call-depth count (stacklimit.c). "tcc compat N"
+	 * names the version of pvf__tcc_compat. */
+	p += sprintf(p, "pvfhost %s; format %u; glue %u; codegen 8%s%s; wasm2c %s; cc %s (%s); flags", PVFHOST_VERSION,
 		     PVF_ARTIFACT_FORMAT_VERSION, PVF_GLUE_ABI_VERSION,
 		     opts && opts->nan_test_every_result ? "; nan tests everywhere" : "",
 		     tc->cc_kind == PVF_CC_TCC ? "; tcc compat 1" : "", tc->wasm2c_version, tc->cc, tc->cc_version);

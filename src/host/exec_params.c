@@ -275,7 +275,6 @@ void pvf_exec_params_prep_hash(const pvfhost_executor_params *p, uint8_t out[32]
 
 uint32_t pvf_exec_params_call_depth(const pvfhost_executor_params *p)
 {
-	uint32_t d = p->stack_logical_max / 4u;
-
-	return d ? d : 1u;
+	/* The engine's limit is the logical one itself (engine/stacklimit.c). */
+	return p->stack_logical_max;
 }

@@ -35,8 +35,9 @@ int pvf_exec_params_decode(const uint8_t *scale, size_t len, pvfhost_executor_pa
  * prepared artifact: max_memory_pages, stack_logical_max, bulk_memory. */
 void pvf_exec_params_prep_hash(const pvfhost_executor_params *p, uint8_t out[32]);
 
-/* The wasm call-depth limit compiled into the artifact: stack_logical_max / 4,
- * at least 1 (the default 65,536 gives 16,384). */
+/* The stack limit compiled into the artifact: stack_logical_max itself,
+ * Polkadot's logical limit (engine/stacklimit.c; the engine's field keeps
+ * its old name, max_call_depth). */
 uint32_t pvf_exec_params_call_depth(const pvfhost_executor_params *p);
 
 #endif

@@ -37,6 +37,24 @@ static int teardown(void **state)
 }
 
 /* Compiles `src` with `cc` and returns the object's bytes. */
+typedef struct named_frames {
+	int n;
+	uint32_t mid, use_mid;
+} named_frames;
+
+static void note_frame(void *user, const char *name, uint32_t frame)
+{
+	named_frames *nf = user;
+
+	nf->n++;
+	if (!strcmp(name, "mid"))
+		nf->mid = frame;
+	else if (!strcmp(name, "use_mid"))
+		nf->use_mid = frame;
+	else
+		fail_msg("unexpected function %s", name);
+}
+
 static uint8_t *compile(const char *cc, const char *src, size_t *len)
 {
 	char path[512], cmd[1024];
@@ -75,7 +93,7 @@ static void test_tcc_frames(void **state)
 
 	(void)state;
 	obj = compile("tcc", src_frames, &len);
-	if (pvf__frames_parse(obj, len, &frame, &err) < 0)
+	if (pvf__frames_parse(obj, len, &frame, NULL, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_in_range(frame, 4000 + 8, 4000 + 8 + 32);
 	free(obj);
@@ -86,13 +104,18 @@ static void test_tcc_frames(void **state)
 		      "int use_mid(int x) { return mid(x); }\n",
 		      &len);
 	frame = 0;
-	if (pvf__frames_parse(obj, len, &frame, &err) < 0)
+	named_frames nf = { 0 };
+	if (pvf__frames_parse(obj, len, &frame, note_frame, &nf, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_in_range(frame, 200 + 8, 200 + 8 + 32);
+	/* each function by name (the defined ones only: sink is external) */
+	assert_int_equal(nf.n, 2);
+	assert_in_range(nf.mid, 200 + 8, 200 + 8 + 32);
+	assert_true(nf.use_mid > 0 && nf.use_mid < nf.mid);
 
 	/* The maximum only rises: a larger value passed in stays. */
 	frame = 100000;
-	assert_int_equal(pvf__frames_parse(obj, len, &frame, &err), 0);
+	assert_int_equal(pvf__frames_parse(obj, len, &frame, NULL, NULL, &err), 0);
 	assert_int_equal(frame, 100000);
 	free(obj);
 }
@@ -108,7 +131,7 @@ static void test_other_compiler_refused(void **state)
 
 	(void)state;
 	obj = compile("gcc -O2", "int leaf(int x) { return x + 1; }\n", &len);
-	assert_int_equal(pvf__frames_parse(obj, len, &frame, &err), -1);
+	assert_int_equal(pvf__frames_parse(obj, len, &frame, NULL, NULL, &err), -1);
 	assert_int_equal(err.code, PVF_E_TOOL);
 	assert_non_null(strstr(err.msg, "prologue"));
 	free(obj);
@@ -126,20 +149,20 @@ static void test_malformed(void **state)
 	pvf_error err;
 
 	(void)state;
-	assert_int_equal(pvf__frames_parse(junk, sizeof(junk), &frame, &err), -1);
-	assert_int_equal(pvf__frames_parse(junk, 3, &frame, &err), -1);
+	assert_int_equal(pvf__frames_parse(junk, sizeof(junk), &frame, NULL, NULL, &err), -1);
+	assert_int_equal(pvf__frames_parse(junk, 3, &frame, NULL, NULL, &err), -1);
 	obj = compile("tcc", src_frames, &len);
 	for (size_t cut = 0; cut < len; cut += 1 + cut / 64) {
 		uint8_t *copy = malloc(cut ? cut : 1);
 		assert_non_null(copy);
 		memcpy(copy, obj, cut);
 		frame = 0;
-		assert_int_equal(pvf__frames_parse(copy, cut, &frame, &err), -1);
+		assert_int_equal(pvf__frames_parse(copy, cut, &frame, NULL, NULL, &err), -1);
 		free(copy);
 	}
 	/* e_shoff (offset 0x28) far past the end */
 	obj[0x28 + 5] = 0x7f;
-	assert_int_equal(pvf__frames_parse(obj, len, &frame, &err), -1);
+	assert_int_equal(pvf__frames_parse(obj, len, &frame, NULL, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "section table"));
 	free(obj);
 }

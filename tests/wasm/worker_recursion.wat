@@ -1,9 +1,9 @@
 ;; worker_recursion.wat — validate_block reads a u32 N (little endian) from
 ;; its input and recurses N calls deep (not a tail call: the addition after
 ;; the call keeps every frame live), then returns the same 12-byte
-;; ValidationResult as worker_trivial.wat. With N above the artifact's
-;; call-depth limit it traps (stack exhausted): tests find the largest N
-;; that returns and check it is the same in every run.
+;; ValidationResult as worker_trivial.wat. With N above what the
+;; artifact's logical stack limit allows it traps (stack exhausted): tests
+;; find the largest N that returns and check it is the same in every run.
 (module
   (memory (export "memory") 2)
   (global (export "__heap_base") i32 (i32.const 1024))
