@@ -5,6 +5,8 @@
  * then freed. The decoder must never crash, hang or leak on any input, and
  * a module accepted under MVP must also be accepted with all features and
  * report no post-MVP feature other than mutable globals (part of 1.0).
+ * Every module valid with all features also goes through the stack
+ * limiter's cost computation (wasm/stack_cost.c).
  * See docs/fuzzing.md for building and running it.
  */
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 
 #include "wasm/module.h"
+#include "wasm/stack_cost.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,8 +28,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t used_mvp = 0;
 
 	rc_all = pvf_module_decode(data, size, &all, &m, &err);
-	if (rc_all == 0)
+	if (rc_all == 0) {
+		/* The stack limiter's costs, over any valid module: a cost or a
+		 * refusal, never a crash; every cost covers the activation frame. */
+		uint32_t *costs = NULL;
+		if (pvf_stack_costs(m, &costs, &err) == 0) {
+			for (uint32_t i = 0; i < m->nfunctions; i++)
+				if (costs[i] < PVF_STACK_ACTIVATION_COST)
+					abort();
+			free(costs);
+		} else if (err.code != PVF_E_COMPILE && err.code != PVF_E_NOMEM) {
+			abort();
+		}
 		pvf_module_free(m);
+	}
 	m = NULL;
 	rc_mvp = pvf_module_decode(data, size, &mvp, &m, &err);
 	if (rc_mvp == 0) {
