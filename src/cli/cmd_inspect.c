@@ -12,9 +12,11 @@
 
 #include "blob/blob.h"
 #include "cli/cli.h"
+#include "engine/engine.h"
 #include "hostapi/alloc_side.h"
 #include "hostapi/registry.h"
 #include "wasm/rules.h"
+#include "wasm/stack_cost.h"
 
 static const char *kind_name(pvf_extern_kind k)
 {
@@ -107,8 +109,35 @@ static void features(FILE *f, uint32_t used, bool json)
 		fputs("none (MVP)", f);
 }
 
+/* The stack limiter's view of the module (wasm/stack_cost.h): the largest
+ * logical cost and its function, or why the limiter refuses the module. */
+typedef struct stack_view {
+	bool refused;
+	char why[PVF_ERROR_MSG_MAX];
+	uint32_t max_cost, max_func;   /* function index (imports counted) */
+} stack_view;
+
+static void stack_view_of(const pvf_module *m, stack_view *sv)
+{
+	uint32_t *costs = NULL;
+	pvf_error err;
+
+	memset(sv, 0, sizeof(*sv));
+	if (pvf_stack_costs(m, &costs, &err) < 0) {
+		sv->refused = true;
+		snprintf(sv->why, sizeof(sv->why), "%s", err.msg);
+		return;
+	}
+	for (uint32_t i = 0; i < m->nfunctions; i++)
+		if (costs[i] > sv->max_cost) {
+			sv->max_cost = costs[i];
+			sv->max_func = m->nfunc_imports + i;
+		}
+	free(costs);
+}
+
 static void print_text(const char *path, const pvf_blob_info *bi, const uint8_t hash[32], const pvf_module *m,
-		       const pvf_rule_verdict *v)
+		       const pvf_rule_verdict *v, const stack_view *sv)
 {
 	bool imported;
 	const pvf_limits *mem = memory0(m, &imported);
@@ -141,6 +170,12 @@ static void print_text(const char *path, const pvf_blob_info *bi, const uint8_t 
 		printf("heap base:  (no constant __heap_base export)\n");
 	printf("features:   ");
 	features(stdout, m->features_used, false);
+	if (sv->refused)
+		printf("\nstack:      refused by Polkadot's stack limiter: %s", sv->why);
+	else if (m->nfunctions)
+		printf("\nstack:      largest logical cost %u (function %u): at most %u nested calls of it within "
+		       "the default limit of %u", sv->max_cost, sv->max_func, PVF_DEFAULT_CALL_DEPTH / sv->max_cost,
+		       PVF_DEFAULT_CALL_DEPTH);
 	printf("\nimports (%u):\n", m->nimports);
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const pvf_import *im = &m->imports[i];
@@ -177,7 +212,7 @@ static void print_text(const char *path, const pvf_blob_info *bi, const uint8_t 
 }
 
 static void print_json(const char *path, const pvf_blob_info *bi, const uint8_t hash[32], const pvf_module *m,
-		       const pvf_rule_verdict *v)
+		       const pvf_rule_verdict *v, const stack_view *sv)
 {
 	bool imported;
 	const pvf_limits *mem = memory0(m, &imported);
@@ -208,7 +243,17 @@ static void print_json(const char *path, const pvf_blob_info *bi, const uint8_t 
 		printf("  \"heap_base\": null,\n");
 	printf("  \"features\": [");
 	features(stdout, m->features_used, true);
-	printf("],\n  \"imports\": [");
+	printf("],\n  \"stack\": ");
+	if (sv->refused) {
+		printf("{\"refused\": ");
+		json_str(stdout, sv->why, strlen(sv->why));
+		printf("}");
+	} else if (m->nfunctions) {
+		printf("{\"max_cost\": %u, \"max_cost_function\": %u}", sv->max_cost, sv->max_func);
+	} else {
+		printf("null");
+	}
+	printf(",\n  \"imports\": [");
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const pvf_import *im = &m->imports[i];
 		printf("%s\n    {\"module\": ", i ? "," : "");
@@ -334,10 +379,12 @@ int cmd_inspect(int argc, char **argv)
 		rc = cli_fail(&err, path);
 		goto out;
 	}
+	stack_view sv;
+	stack_view_of(m, &sv);
 	if (json)
-		print_json(path, &bi, hash, m, &v);
+		print_json(path, &bi, hash, m, &v, &sv);
 	else
-		print_text(path, &bi, hash, m, &v);
+		print_text(path, &bi, hash, m, &v, &sv);
 	rc = v.ok ? CLI_OK : CLI_VERDICT;
 out:
 	pvf_module_free(m);

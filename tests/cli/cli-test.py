@@ -46,6 +46,20 @@ r = run("inspect", "--json", mini)
 j = json.loads(r.stdout)
 check("inspect --json is JSON with the verdict", r.returncode == 0 and j["rules"]["ok"] is True
       and any(e["name"] == "validate_block" for e in j["exports"]))
+# The stack limiter's costs (worked out by hand in tests/unit/test_engine.c:
+# recursion.wat's $fat, function 3, costs 15, the most), and a module the
+# limiter refuses.
+r = run("inspect", "--json", os.path.join(build, "tests", "wasm", "recursion.wasm"))
+j = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+check("inspect --json gives the largest logical stack cost",
+      j.get("stack") == {"max_cost": 15, "max_cost_function": 3}, r.stdout[-300:])
+r = run("inspect", os.path.join(build, "tests", "wasm", "stack_refused.wasm"))
+check("inspect: a module Polkadot's stack limiter refuses is named so",
+      "stack:      refused by Polkadot's stack limiter: " in r.stdout and "stack underflow" in r.stdout, r.stdout)
+r = run("precheck", os.path.join(build, "tests", "wasm", "stack_refused.wasm"), "--cache", cache)
+check("precheck: a PVF Polkadot's stack limiter refuses is invalid (exit 1)",
+      r.returncode == 1 and r.stdout.startswith("invalid: compile: ") and "stack underflow" in r.stdout,
+      r.stdout + r.stderr)
 r = run("inspect", traps)
 check("inspect: a module without validate_block exits 1 naming the rule",
       r.returncode == 1 and "rule-validate-block" in r.stdout, r.stdout[-200:])
