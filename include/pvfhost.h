@@ -69,7 +69,7 @@ const char *pvfhost_error_class_name(pvfhost_error_class cls);
  * WasmExtBulkMemory change the artifact; the others apply at run time. */
 typedef struct pvfhost_executor_params {
 	uint32_t max_memory_pages;       /* heap maximum in pages; default 2,080 (32 + 2,048) */
-	uint32_t stack_logical_max;      /* StackLogicalMax; default 65,536 (call depth = this / 4) */
+	uint32_t stack_logical_max;      /* StackLogicalMax; default 65,536 (Polkadot's logical stack limit) */
 	uint32_t stack_native_max;       /* StackNativeMax in bytes; default 256 MiB */
 	uint64_t prechecking_max_memory; /* PrecheckingMaxMemory in bytes; default 2 GiB */
 	uint64_t prep_timeout_precheck_ms; /* PvfPrepTimeout(Precheck); default 60,000 */

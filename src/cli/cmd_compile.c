@@ -82,7 +82,7 @@ int cli_parse_prepare_opt(int argc, char **argv, int *i, pvf_prepare_opts *o)
 		return 1;
 	}
 	if (!strcmp(a, "--stack-limit") && *i + 1 < argc) {   /* StackLogicalMax */
-		o->max_call_depth = (uint32_t)strtoul(argv[++*i], NULL, 10);
+		o->stack_limit = (uint32_t)strtoul(argv[++*i], NULL, 10);
 		return 1;
 	}
 	if (!strcmp(a, "--max-pages") && *i + 1 < argc) {

@@ -174,8 +174,8 @@ static void print_text(const char *path, const pvf_blob_info *bi, const uint8_t 
 		printf("\nstack:      refused by Polkadot's stack limiter: %s", sv->why);
 	else if (m->nfunctions)
 		printf("\nstack:      largest logical cost %u (function %u): at most %u nested calls of it within "
-		       "the default limit of %u", sv->max_cost, sv->max_func, PVF_DEFAULT_CALL_DEPTH / sv->max_cost,
-		       PVF_DEFAULT_CALL_DEPTH);
+		       "the default limit of %u", sv->max_cost, sv->max_func, PVF_DEFAULT_STACK_LIMIT / sv->max_cost,
+		       PVF_DEFAULT_STACK_LIMIT);
 	printf("\nimports (%u):\n", m->nimports);
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const pvf_import *im = &m->imports[i];

@@ -90,7 +90,7 @@ static int cached_artifact(const pvf_code *code, const pvf_prepare_opts *po, con
 	crypto_generichash_init(&st, NULL, 0, 32);
 	crypto_generichash_update(&st, code->code_hash, 32);
 	crypto_generichash_update(&st, (const uint8_t *)tc, strlen(tc));
-	crypto_generichash_update(&st, (const uint8_t *)&po->max_call_depth, sizeof(po->max_call_depth));
+	crypto_generichash_update(&st, (const uint8_t *)&po->stack_limit, sizeof(po->stack_limit));
 	crypto_generichash_update(&st, (const uint8_t *)&po->max_memory_pages, sizeof(po->max_memory_pages));
 	crypto_generichash_final(&st, key, 32);
 	r = mkdir_p(cache);

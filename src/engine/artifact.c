@@ -93,7 +93,7 @@ int pvf__artifact_write(const char *path, const pvf_artifact_info *info, const u
 	put32(h + 12, (uint32_t)hlen);
 	memcpy(h + 16, info->code_hash, 32);
 	memcpy(h + 48, info->params_hash, 32);
-	put32(h + 80, info->max_call_depth);
+	put32(h + 80, info->stack_limit);
 	put32(h + 84, info->max_memory_pages);
 	put32(h + 88, info->max_frame_bytes);
 	put64(h + 96, info->native_stack_bytes);
@@ -221,7 +221,7 @@ int pvf__artifact_parse(const uint8_t *buf, size_t len, const pvf_artifact_expec
 	info->format_version = version;
 	memcpy(info->code_hash, buf + 16, 32);
 	memcpy(info->params_hash, buf + 48, 32);
-	info->max_call_depth = get32(buf + 80);
+	info->stack_limit = get32(buf + 80);
 	info->max_memory_pages = get32(buf + 84);
 	info->max_frame_bytes = get32(buf + 88);
 	info->native_stack_bytes = get64(buf + 96);
@@ -290,10 +290,10 @@ static int check_abi(const pvf_glue_abi *abi, const pvf_artifact_info *info, pvf
 	if (abi->abi_version != PVF_GLUE_ABI_VERSION)
 		return pvf_error_set(err, PVF_E_ARTIFACT_FOREIGN, "artifact glue ABI %u, expected %u",
 				     abi->abi_version, PVF_GLUE_ABI_VERSION);
-	if (abi->max_call_depth != info->max_call_depth)
+	if (abi->stack_limit != info->stack_limit)
 		return pvf_error_set(err, PVF_E_ARTIFACT_CORRUPT,
-				     "artifact code has call-depth limit %u, header says %u",
-				     abi->max_call_depth, info->max_call_depth);
+				     "artifact code has stack limit %u, header says %u",
+				     abi->stack_limit, info->stack_limit);
 	if (!abi->init_module || !abi->instantiate || !abi->free_instance || !abi->instance_size ||
 	    (abi->nimports && !abi->imports) || (abi->nexports && !abi->exports))
 		return pvf_error_set(err, PVF_E_ARTIFACT_CORRUPT, "artifact ABI table is incomplete");

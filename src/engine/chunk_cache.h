@@ -3,7 +3,7 @@
  * (internal to the engine; the public options and pruning are in engine.h).
  *
  * A chunk of a split module (split.h) is identified by a key: BLAKE2b-256
- * over the toolchain id (compiler, version, flags), the call-depth flag, the
+ * over the toolchain id (compiler, version, flags), the stack-limit flag, the
  * generated module header m.h and the chunk's C text. Everything the
  * compiler sees is in the key, so an object found under a key is the object
  * the compiler would produce now. The chunk's file name in the work

@@ -9,7 +9,7 @@
  *   pvf_instance_new()     pvf_artifact + import bindings -> pvf_instance
  *   pvf_instance_call()    pvf_instance + export name + args -> results | trap
  *
- * Runtime state of the translated code (trap target, call-depth counter,
+ * Runtime state of the translated code (trap target, stack-cost counter,
  * registered function types, signal handler) is process-global, as wasm2c
  * requires: run one job per process, and calls from one thread at a time.
  * Instances and artifacts may be created and freed any number of times.
@@ -29,7 +29,7 @@
 
 /* Defaults. */
 #define PVF_DEFAULT_MAX_PAGES 2080u          /* 32 + 2,048 */
-#define PVF_DEFAULT_CALL_DEPTH 65536u        /* logical stack limit (Polkadot's StackLogicalMax default) */
+#define PVF_DEFAULT_STACK_LIMIT 65536u       /* logical stack limit (Polkadot's StackLogicalMax default) */
 #define PVF_DEFAULT_NATIVE_STACK_MAX (256u << 20)
 
 /* Trap kinds: what stopped the wasm code. */
@@ -66,8 +66,8 @@ typedef struct pvf_prepare_opts {
 	const char *cc;              /* C compiler (path or name); NULL: default */
 	const char *opt_level;       /* e.g. "-O1"; NULL: default (-Og) */
 	const char *extra_cflags;    /* appended, space separated; may be NULL */
-	uint32_t max_call_depth;     /* the logical stack limit (Polkadot's StackLogicalMax; the
-				      * name is older); 0: PVF_DEFAULT_CALL_DEPTH */
+	uint32_t stack_limit;        /* the logical stack limit (Polkadot's StackLogicalMax);
+				      * 0: PVF_DEFAULT_STACK_LIMIT */
 	uint32_t max_memory_pages;   /* 0: PVF_DEFAULT_MAX_PAGES */
 	uint64_t native_stack_max;   /* 0: PVF_DEFAULT_NATIVE_STACK_MAX */
 	uint32_t features;           /* pvf_feature bits to pass to wasm2c */
@@ -154,7 +154,7 @@ typedef struct pvf_artifact_info {
 	char *toolchain_id;          /* owned by the artifact */
 	uint8_t code_hash[32];       /* BLAKE2b-256 of the code as given */
 	uint8_t params_hash[32];
-	uint32_t max_call_depth;     /* the logical stack limit compiled in */
+	uint32_t stack_limit;        /* the logical stack limit compiled in */
 	uint32_t max_memory_pages;
 	uint32_t max_frame_bytes;
 	uint64_t native_stack_bytes;

@@ -336,7 +336,7 @@ static void describe(FILE *out, const pvf_module *m, pvf_extern_kind kind, uint3
 	}
 }
 
-int pvf__glue_write(const pvf_module *m, uint32_t max_call_depth, const char *header, FILE *out,
+int pvf__glue_write(const pvf_module *m, uint32_t stack_limit, const char *header, FILE *out,
 		    pvf_error *err)
 {
 	const pvf_name **mods = NULL;
@@ -408,7 +408,7 @@ int pvf__glue_write(const pvf_module *m, uint32_t max_call_depth, const char *he
 		"__attribute__((visibility(\"default\"))) const pvf_glue_abi %s = {\n"
 		"  %u, %uu, sizeof(Z_" PVF_GLUE_MODULE "_instance_t), %uu, %uu, pvf_imports, pvf_exports,\n"
 		"  Z_" PVF_GLUE_MODULE "_init_module, pvf_instantiate, pvf_free,\n};\n",
-		PVF_GLUE_ABI_SYMBOL, PVF_GLUE_ABI_VERSION, max_call_depth, m->nimports, m->nexports);
+		PVF_GLUE_ABI_SYMBOL, PVF_GLUE_ABI_VERSION, stack_limit, m->nimports, m->nexports);
 	r = ferror(out) ? pvf_error_set(err, PVF_E_IO, "cannot write the glue file") : 0;
 out:
 	free(mods);

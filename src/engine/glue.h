@@ -14,7 +14,7 @@
 #define PVF_GLUE_MODULE "m"
 
 /* Writes the glue for `m` (translated by wasm2c into "<header>") to out. */
-int pvf__glue_write(const pvf_module *m, uint32_t max_call_depth, const char *header,
+int pvf__glue_write(const pvf_module *m, uint32_t stack_limit, const char *header,
 		    FILE *out, pvf_error *err);
 
 /* wasm2c 1.0.32's mangling of one name: "Z_" + bytes, where [A-Za-z0-9_]

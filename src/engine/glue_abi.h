@@ -43,7 +43,7 @@
 	typedef void *(*pvf_glue_get_fn)(void *instance);                            \
 	typedef struct pvf_glue_abi {                                                \
 		unsigned int abi_version;                                            \
-		unsigned int max_call_depth;                                         \
+		unsigned int stack_limit;                                         \
 		unsigned long long instance_size;                                    \
 		unsigned int nimports, nexports;                                     \
 		const pvf_glue_extern *imports;                                      \

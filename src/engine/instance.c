@@ -4,7 +4,7 @@
  *
  * Every entry into generated code (instantiation, calls, memory and table
  * allocation for the host) goes through pvf__rt_run, which supplies the
- * trap target and the stack the artifact's call-depth limit needs.
+ * trap target and the native stack the artifact's stack limit needs.
  * Imported functions reach the host through the pvf_glue_ctx embedded at
  * the start of each pvf_instance.
  */

@@ -21,7 +21,9 @@
  *                  compiled are added to the cache afterwards
  *   6. link        cc -shared <chunks>.o glue.o -o m.so            (child)
  *                  (gcc and clang: without start files, libgcc static)
- *   7. stack bound largest frame from all the .su files x call-depth limit
+ *   7. stack bound the largest frames per unit of logical cost of a
+ *                  wasm function (.su files) x the logical stack
+ *                  limit, plus four of the largest frames
  *   8. store       m.so checked against what the artifact loader accepts
  *                  (elf_load.c, rt_symbols.c), then header + m.so written
  *                  atomically (artifact.c)
@@ -448,7 +450,7 @@ static size_t min_chunk_bytes(const pvf_prepare_opts *opts, const pvf_toolchain 
 
 /* Steps 4 (split) and the cache lookups of 5: fills units[0] (the glue)
  * and the module's units; *ret_n gets their number. Consumes `gen`. */
-static int plan_units(const char *dir, const pvf_toolchain *tc, const char *depth_flag, const char *cache_dir,
+static int plan_units(const char *dir, const pvf_toolchain *tc, const char *limit_flag, const char *cache_dir,
 		      size_t min_chunk, char **gen, size_t gen_len, unit **ret_units, uint32_t *ret_n, pvf_error *err)
 {
 	char path[PATH_MAX];
@@ -483,7 +485,7 @@ static int plan_units(const char *dir, const pvf_toolchain *tc, const char *dept
 		unit *u = &units[1 + c];
 		char stem[PVF_CHUNK_NAME_LEN];
 
-		pvf__chunk_key(tc->id, depth_flag, (const char *)mh, mh_len, k->text, k->len, u->key, stem);
+		pvf__chunk_key(tc->id, limit_flag, (const char *)mh, mh_len, k->text, k->len, u->key, stem);
 		unit_init(u, stem, k->len, true);
 		/* Two chunks with the same text (and so the same key) would be
 		 * one file and one object defining the same functions twice: not
@@ -522,14 +524,14 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	_Static_assert(PVF_SPLIT_MAX_CHUNKS + 1 <= PVF_PARALLEL_MAX_PROCS, "unit count");
 	char *const *cargvp[PVF_SPLIT_MAX_CHUNKS + 1];
 	unit *order[PVF_SPLIT_MAX_CHUNKS + 1];
-	char depth_flag[64];
+	char limit_flag[64];
 	uint32_t nunits = 0, ncompile = 0, jobs;
 	unit *units = NULL;
 	char *gen = NULL;
 	size_t gen_len = 0;
 	uint8_t *so = NULL;
 	size_t so_len = 0;
-	uint32_t depth, max_frame = 0;
+	uint32_t stack_limit, max_frame = 0;
 	uint32_t *costs = NULL;
 	char **names = NULL;
 	uint64_t stack;
@@ -540,7 +542,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	if (!opts)
 		opts = &defaults;
 	memset(&stats, 0, sizeof(stats));
-	depth = opts->max_call_depth ? opts->max_call_depth : PVF_DEFAULT_CALL_DEPTH;
+	stack_limit = opts->stack_limit ? opts->stack_limit : PVF_DEFAULT_STACK_LIMIT;
 	if (pvf__toolchain_init(&tc, opts, err) < 0)
 		return -1;
 
@@ -590,7 +592,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		pvf_error_set(err, PVF_E_IO, "cannot create %s: %s", path, strerror(errno));
 		goto out;
 	}
-	r = pvf__glue_write(m, depth, "m.h", gf, err);
+	r = pvf__glue_write(m, stack_limit, "m.h", gf, err);
 	if (fclose(gf) != 0 && r == 0)
 		r = pvf_error_set(err, PVF_E_IO, "cannot write %s", path);
 	if (r < 0)
@@ -606,8 +608,8 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	/* 4. split (counted as compilation): units[0] is the glue, then the
 	 * chunks, or m itself when the module is not split. */
 	t0 = pvf_clock_s();
-	snprintf(depth_flag, sizeof(depth_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", depth);
-	if (plan_units(dir, &tc, depth_flag, opts->chunk_cache_dir, min_chunk_bytes(opts, &tc), &gen, gen_len, &units,
+	snprintf(limit_flag, sizeof(limit_flag), "-DWASM_RT_MAX_CALL_STACK_DEPTH=%u", stack_limit);
+	if (plan_units(dir, &tc, limit_flag, opts->chunk_cache_dir, min_chunk_bytes(opts, &tc), &gen, gen_len, &units,
 		       &nunits, err) < 0)
 		goto out;
 	free(gen);
@@ -628,7 +630,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		cv[n++] = "-c";
 		for (int i = 0; i < tc.ncflags; i++)
 			cv[n++] = tc.cflags[i];
-		cv[n++] = depth_flag;
+		cv[n++] = limit_flag;
 		if (tc.cc_kind != PVF_CC_TCC)
 			cv[n++] = "-fstack-usage";
 		cv[n++] = "-I.";
@@ -681,7 +683,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	 * them (the call's entry, helpers) */
 	{
 		named_cost *nc = calloc(m->nfunctions ? m->nfunctions : 1, sizeof(*nc));
-		stack_usage su = { nc, m->nfunctions, depth, 0 };
+		stack_usage su = { nc, m->nfunctions, stack_limit, 0 };
 		uint64_t wasm_bound;
 		uint32_t matched;
 		if (!nc) {
@@ -705,13 +707,13 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 			/* the stack arguments each frame may push on top */
 			uint32_t extra = tcc_outgoing_args_bound(m);
 			max_frame += extra;
-			wasm_bound += (uint64_t)depth / PVF_STACK_ACTIVATION_COST * extra;
+			wasm_bound += (uint64_t)stack_limit / PVF_STACK_ACTIVATION_COST * extra;
 		}
 		/* No wasm function found by name: every function costs at least
 		 * PVF_STACK_ACTIVATION_COST, so at most limit / that many calls
 		 * are in progress, each at most the largest frame. */
 		if (matched == 0 && m->nfunctions)
-			wasm_bound = ((uint64_t)depth / PVF_STACK_ACTIVATION_COST) * ((uint64_t)max_frame + PVF_FRAME_SLACK);
+			wasm_bound = ((uint64_t)stack_limit / PVF_STACK_ACTIVATION_COST) * ((uint64_t)max_frame + PVF_FRAME_SLACK);
 		stack = wasm_bound + 4 * ((uint64_t)max_frame + PVF_FRAME_SLACK) + PVF_HOST_STACK_RESERVE;
 	}
 	{
@@ -719,7 +721,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 		if (stack > limit) {
 			pvf_error_set(err, PVF_E_STACK_BOUND,
 				      "native stack bound %llu bytes (the frames of calls under the logical stack limit %u; largest frame %u bytes) exceeds the maximum of %llu bytes",
-				      (unsigned long long)stack, depth, max_frame, (unsigned long long)limit);
+				      (unsigned long long)stack, stack_limit, max_frame, (unsigned long long)limit);
 			goto out;
 		}
 	}
@@ -744,7 +746,7 @@ int pvf_engine_prepare(const uint8_t *wasm, size_t size, const pvf_module *m,
 	else
 		crypto_generichash(info.code_hash, 32, wasm, size, NULL, 0);
 	memcpy(info.params_hash, opts->params_hash, 32);
-	info.max_call_depth = depth;
+	info.stack_limit = stack_limit;
 	info.max_memory_pages = opts->max_memory_pages ? opts->max_memory_pages : PVF_DEFAULT_MAX_PAGES;
 	info.max_frame_bytes = max_frame;
 	info.native_stack_bytes = stack;

@@ -3,9 +3,10 @@
  * written for a host that must never abort and never leak).
  *
  * Contents:
- *   1. trap state: one sigjmp_buf target per running call, the call-depth
- *      counter the generated code increments (process-global: one call at a
- *      time per process), the trap message buffer;
+ *   1. trap state: one sigjmp_buf target per running call, the counter of
+ *      logical stack cost the generated code keeps (wasm2c's call-depth
+ *      counter, engine/stacklimit.c; process-global: one call at a time per
+ *      process), the trap message buffer;
  *   2. the fault handler: a SIGSEGV/SIGBUS inside a live memory reservation
  *      while wasm code runs is an out-of-bounds trap; any other fault is
  *      handed back to the previous handler (a host bug is not a trap). It is
@@ -18,7 +19,7 @@
  *      whole when freed;
  *   5. tables;
  *   6. pvf__rt_run: runs code on a stack big enough for the artifact's
- *      deterministic call-depth limit, switched to on the calling thread
+ *      deterministic stack limit, switched to on the calling thread
  *      (ucontext). No thread is started: a process that runs wasm stays
  *      single-threaded, so its address space is never live on two CPUs at
  *      once and its exit, or a fork of it, needs no cross-CPU TLB

@@ -48,7 +48,7 @@
  * number of chunks. The split depends on the text alone, never on the
  * number of CPUs, so every machine compiles the same units. The function
  * bodies are copied unchanged, so FUNC_PROLOGUE/FUNC_EPILOGUE — and with
- * them the call-depth limit — are exactly those of the single file.
+ * them the stack accounting and limit — are exactly those of the single file.
  *
  * The process runner starts up to `jobs` children, reads their output
  * through one pipe each with poll(), and reaps a child when its pipe

@@ -273,7 +273,7 @@ void pvf_exec_params_prep_hash(const pvfhost_executor_params *p, uint8_t out[32]
 	crypto_generichash(out, 32, buf, sizeof(buf), NULL, 0);
 }
 
-uint32_t pvf_exec_params_call_depth(const pvfhost_executor_params *p)
+uint32_t pvf_exec_params_stack_limit(const pvfhost_executor_params *p)
 {
 	/* The engine's limit is the logical one itself (engine/stacklimit.c). */
 	return p->stack_logical_max;

@@ -1,7 +1,7 @@
 /*
  * exec_params.h — Polkadot's executor parameters inside the host: the
  * consistency checks, the SCALE decoder, the hash of the parameters that
- * change a prepared artifact, and the call-depth limit they imply.
+ * change a prepared artifact, and the stack limit they imply.
  *
  * The public functions (pvfhost_executor_params_default/check/decode and the
  * error-name wrappers) are declared in include/pvfhost.h; the variants below
@@ -37,7 +37,7 @@ void pvf_exec_params_prep_hash(const pvfhost_executor_params *p, uint8_t out[32]
 
 /* The stack limit compiled into the artifact: stack_logical_max itself,
  * Polkadot's logical limit (engine/stacklimit.c; the engine's field keeps
- * its old name, max_call_depth). */
-uint32_t pvf_exec_params_call_depth(const pvfhost_executor_params *p);
+ * its old name, stack_limit). */
+uint32_t pvf_exec_params_stack_limit(const pvfhost_executor_params *p);
 
 #endif

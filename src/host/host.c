@@ -714,7 +714,7 @@ static void *prep_thread(void *arg)
 				m.timeout_ms = p->kind == PVF_PREPARE_PRECHECK ? p->ep.prep_timeout_precheck_ms
 									     : p->ep.prep_timeout_lenient_ms;
 				m.memory_limit = p->ep.prechecking_max_memory;
-				m.max_call_depth = pvf_exec_params_call_depth(&p->ep);
+				m.stack_limit = pvf_exec_params_stack_limit(&p->ep);
 				m.max_memory_pages = p->ep.max_memory_pages;
 				m.native_stack_max = p->ep.stack_native_max;
 				m.bulk_memory = p->ep.bulk_memory;

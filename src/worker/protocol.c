@@ -148,7 +148,7 @@ int pvf_proto_encode_prepare(const pvf_msg_prepare *m, uint8_t **ret, size_t *re
 	u8_(&e, m->kind);
 	u64_(&e, m->timeout_ms);
 	u64_(&e, m->memory_limit);
-	u32_(&e, m->max_call_depth);
+	u32_(&e, m->stack_limit);
 	u32_(&e, m->max_memory_pages);
 	u64_(&e, m->native_stack_max);
 	u8_(&e, m->bulk_memory);
@@ -375,7 +375,7 @@ int pvf_proto_decode_prepare(const uint8_t *p, size_t len, pvf_msg_prepare *m, p
 	m->kind = g8(&d);
 	m->timeout_ms = g64(&d);
 	m->memory_limit = g64(&d);
-	m->max_call_depth = g32(&d);
+	m->stack_limit = g32(&d);
 	m->max_memory_pages = g32(&d);
 	m->native_stack_max = g64(&d);
 	m->bulk_memory = g8(&d);

@@ -69,7 +69,7 @@ typedef struct pvf_msg_prepare {
 	uint8_t kind;               /* pvf_prepare_kind */
 	uint64_t timeout_ms;        /* CPU time */
 	uint64_t memory_limit;      /* bytes (PrecheckingMaxMemory) */
-	uint32_t max_call_depth;     /* the logical stack limit (StackLogicalMax) */
+	uint32_t stack_limit;       /* the logical stack limit (StackLogicalMax) */
 	uint32_t max_memory_pages;
 	uint64_t native_stack_max;
 	uint8_t bulk_memory;

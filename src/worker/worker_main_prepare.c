@@ -89,7 +89,7 @@ static void job_main(pvf__worker *w, const pvf_msg_prepare *m, const char *out_p
 	memset(&po, 0, sizeof(po));
 	po.cc = m->cc[0] ? m->cc : NULL;
 	po.opt_level = m->opt_level[0] ? m->opt_level : NULL;
-	po.max_call_depth = m->max_call_depth;
+	po.stack_limit = m->stack_limit;
 	po.max_memory_pages = m->max_memory_pages;
 	po.native_stack_max = m->native_stack_max;
 	po.work_dir = scratch;

@@ -34,7 +34,7 @@ static char *prepare(const char *name, const char *cc, const char *opt, uint32_t
 	snprintf(path, sizeof(path), "%s/%s.wasm", TEST_WASM_DIR, name);
 	o.cc = cc;
 	o.opt_level = opt;
-	o.max_call_depth = depth;
+	o.stack_limit = depth;
 	o.max_memory_pages = pages;
 	snprintf(out, 512, "%s/%s-%d.art", g_dir, name, seq++);
 	test_prepare_wasm(path, &o, out, NULL);
@@ -555,8 +555,8 @@ static void test_artifact_verification(void **state)
 	free(buf);
 	snprintf(path, sizeof(path), "%s/bad.art", g_dir);
 	assert_int_equal(pvf_artifact_verify(g_traps, NULL, &info, &err), 0);
-	assert_int_equal(info.max_call_depth, PVF_DEFAULT_CALL_DEPTH);
-	assert_true(info.native_stack_bytes > (uint64_t)PVF_DEFAULT_CALL_DEPTH * 16);
+	assert_int_equal(info.stack_limit, PVF_DEFAULT_STACK_LIMIT);
+	assert_true(info.native_stack_bytes > (uint64_t)PVF_DEFAULT_STACK_LIMIT * 16);
 
 	/* the toolchain id this process would use matches the artifact's */
 	pvf_prepare_opts o = { .opt_level = "-O1" };

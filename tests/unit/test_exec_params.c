@@ -89,9 +89,9 @@ static void test_defaults(void **state)
 	assert_false(p.bulk_memory);
 	assert_int_equal(pvfhost_executor_params_check(&p, &e), 0);
 	/* the engine's limit is the logical one itself */
-	assert_int_equal(pvf_exec_params_call_depth(&p), 65536);
+	assert_int_equal(pvf_exec_params_stack_limit(&p), 65536);
 	p.stack_logical_max = 2;
-	assert_int_equal(pvf_exec_params_call_depth(&p), 2);
+	assert_int_equal(pvf_exec_params_stack_limit(&p), 2);
 	assert_string_equal(pvfhost_error_code_name(0), "ok");
 	assert_string_equal(pvfhost_error_class_name(PVFHOST_CLASS_POSSIBLY_INVALID), "possibly-invalid");
 
@@ -172,7 +172,7 @@ static void test_decode(void **state)
 	assert_true(p.exec_timeout_backing_ms == 1500);
 	assert_true(p.exec_timeout_approval_ms == 6000);
 	assert_true(p.bulk_memory);
-	assert_int_equal(pvf_exec_params_call_depth(&p), 32768);
+	assert_int_equal(pvf_exec_params_stack_limit(&p), 32768);
 
 	/* Only one parameter: the others keep their defaults. */
 	assert_int_equal(decode_hex("04 02 00080000", &p, &e), 0);

@@ -28,7 +28,7 @@ static void test_prepare_round_trip(void **state)
 	m.kind = PVF_PREPARE_PRECHECK;
 	m.timeout_ms = 60000;
 	m.memory_limit = 2ull << 30;
-	m.max_call_depth = 16384;
+	m.stack_limit = 16384;
 	m.max_memory_pages = 2080;
 	m.native_stack_max = 256u << 20;
 	m.bulk_memory = 1;
@@ -48,7 +48,7 @@ static void test_prepare_round_trip(void **state)
 	assert_int_equal(d.kind, PVF_PREPARE_PRECHECK);
 	assert_int_equal(d.timeout_ms, 60000);
 	assert_int_equal(d.memory_limit, 2ull << 30);
-	assert_int_equal(d.max_call_depth, 16384);
+	assert_int_equal(d.stack_limit, 16384);
 	assert_int_equal(d.native_stack_max, 256u << 20);
 	assert_memory_equal(d.code_hash, m.code_hash, 32);
 	assert_memory_equal(d.params_hash, m.params_hash, 32);

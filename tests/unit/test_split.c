@@ -513,7 +513,7 @@ static char *prepare_split(const char *name, const char *cc, uint32_t jobs, uint
 		fail_msg("decode %s: %s", name, err.msg);
 	o.cc = cc;
 	o.opt_level = "-O1";
-	o.max_call_depth = depth;
+	o.stack_limit = depth;
 	o.jobs = jobs;
 	o.work_dir = keep_dir;
 	o.keep_work_dir = keep_dir != NULL;

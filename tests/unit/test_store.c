@@ -95,7 +95,7 @@ static void synth_artifact(const char *path, const char *tc, const pvf_store_key
 	info.toolchain_id = (char *)tc;
 	memcpy(info.code_hash, k->code_hash, 32);
 	memcpy(info.params_hash, k->params_hash, 32);
-	info.max_call_depth = 16384;
+	info.stack_limit = 16384;
 	info.max_memory_pages = 2080;
 	if (pvf__artifact_write(path, &info, payload, payload_len, &err) < 0)
 		fail_msg("write %s: %s", path, err.msg);

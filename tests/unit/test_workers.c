@@ -111,7 +111,7 @@ static void prepare_req(pvf_msg_prepare *m, const uint8_t *code, size_t len, con
 	m->kind = PVF_PREPARE_PREPARE;
 	m->jobs = 1;
 	m->timeout_ms = 60000;
-	m->max_call_depth = depth;
+	m->stack_limit = depth;
 	snprintf(m->opt_level, sizeof(m->opt_level), "%s", opt);
 	m->code = code;
 	m->code_len = len;
