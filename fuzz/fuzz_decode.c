@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (costs[i] < PVF_STACK_ACTIVATION_COST)
 					abort();
 			free(costs);
-		} else if (err.code != PVF_E_COMPILE && err.code != PVF_E_NOMEM) {
+		} else if (err.code != PVF_E_INVALID && err.code != PVF_E_NOMEM) {
 			abort();
 		}
 		pvf_module_free(m);

@@ -412,7 +412,7 @@ int pvf_stack_costs(const pvf_module *m, uint32_t **ret, pvf_error *err)
 		}
 		rc = func_cost(&s, m, i, &costs[i]);
 		if (rc > 0)
-			pvf_error_set(err, PVF_E_COMPILE,
+			pvf_error_set(err, PVF_E_INVALID,
 				      "the stack limiter cannot account for function %u: %s",
 				      m->nfunc_imports + i, s.why);
 		else if (rc < 0)

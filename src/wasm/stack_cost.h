@@ -27,7 +27,7 @@
 
 /* The cost of every defined function (m->nfunctions of them, in code
  * section order) into a new array *ret (free()). Each is at least
- * PVF_STACK_ACTIVATION_COST. Errors: PVF_E_COMPILE when the limiter's
+ * PVF_STACK_ACTIVATION_COST. Errors: PVF_E_INVALID when the limiter's
  * rules refuse a function (its index and the limiter's reason named),
  * PVF_E_NOMEM. The module must have been validated with its bodies. */
 int pvf_stack_costs(const pvf_module *m, uint32_t **ret, pvf_error *err);

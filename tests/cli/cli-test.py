@@ -58,7 +58,7 @@ check("inspect: a module Polkadot's stack limiter refuses is named so",
       "stack:      refused by Polkadot's stack limiter: " in r.stdout and "stack underflow" in r.stdout, r.stdout)
 r = run("precheck", os.path.join(build, "tests", "wasm", "stack_refused.wasm"), "--cache", cache)
 check("precheck: a PVF Polkadot's stack limiter refuses is invalid (exit 1)",
-      r.returncode == 1 and r.stdout.startswith("invalid: compile: ") and "stack underflow" in r.stdout,
+      r.returncode == 1 and r.stdout.startswith("invalid: invalid: ") and "stack underflow" in r.stdout,
       r.stdout + r.stderr)
 r = run("inspect", traps)
 check("inspect: a module without validate_block exits 1 naming the rule",

@@ -66,7 +66,7 @@ static void test_refused(void **state)
 	(void)state;
 	assert_int_equal(pvf_stack_costs(m, &costs, &err), -1);
 	assert_null(costs);
-	assert_int_equal(err.code, PVF_E_COMPILE);
+	assert_int_equal(err.code, PVF_E_INVALID);
 	assert_non_null(strstr(err.msg, "function 0: stack underflow"));
 	pvf_module_free(m);
 	free(bytes);
