@@ -111,19 +111,21 @@ int pvf__stacklimit_rewrite(char **buf, size_t *len, const uint32_t *costs, uint
 	w = out;
 	put(&w, src, (size_t)(at - src));
 	put(&w, macros, sizeof(macros) - 1);
+	/* One pass: each function's text runs from its prologue to the next
+	 * one (or the end), and holds exactly one epilogue. */
 	p = at;
-	for (;;) {
-		const char *pro = strstr(p, prologue), *epi, *next, *again;
-		if (!pro)
-			break;
+	for (const char *pro = strstr(p, prologue), *next; pro; pro = next) {
+		const char *lim, *epi, *again;
 		if (k == n || pro[sizeof(prologue) - 1] != '\n')
 			goto bad;
 		next = strstr(pro + 1, prologue);
-		epi = strstr(pro + sizeof(prologue) - 1, epilogue);
-		if (!epi || epi[sizeof(epilogue) - 1] != '\n' || (next && epi > next))
+		lim = next ? next : end;
+		epi = memmem(pro + sizeof(prologue) - 1, (size_t)(lim - pro) - (sizeof(prologue) - 1), epilogue,
+			     sizeof(epilogue) - 1);
+		if (!epi || epi[sizeof(epilogue) - 1] != '\n')
 			goto bad;
-		again = strstr(epi + 1, epilogue);
-		if (again && (!next || again < next))
+		again = memmem(epi + 1, (size_t)(lim - epi - 1), epilogue, sizeof(epilogue) - 1);
+		if (again)
 			goto bad;
 		if (names && !(names[k] = name_before(src, pro)))
 			goto bad;
@@ -135,7 +137,7 @@ int pvf__stacklimit_rewrite(char **buf, size_t *len, const uint32_t *costs, uint
 		p = epi + sizeof(epilogue) - 1;
 		k++;
 	}
-	if (k != n || strstr(p, epilogue))
+	if (k != n || (k == 0 && strstr(p, epilogue)))
 		goto bad;
 	put(&w, p, (size_t)(end - p));
 	*w = '\0';

@@ -212,31 +212,22 @@ static int step(sc *s, const pvf_module *m, uint32_t func_arity, pvf__reader *r,
 		if ((rc = pop(s, a)) || (rc = pop(s, 1)))
 			return rc;
 		return push(s, a);
-	case 0x0E: { /* br_table */
+	case 0x0E: { /* br_table: every target needs the default's arity */
 		uint32_t count, target, def;
-		size_t first;
+		bool mismatch = false;
 		if (u32_at(r, &count) < 0)
 			return -1;
-		first = r->pos;
-		for (uint64_t i = 0; i < count; i++)
-			if (u32_at(r, &target) < 0)
+		for (uint64_t i = 0; i <= count; i++) {   /* the targets, then the default */
+			if (u32_at(r, i < count ? &target : &def) < 0)
 				return -1;
-		if (u32_at(r, &def) < 0)
-			return -1;
-		if ((rc = frame_at(s, def, &t)))
-			return rc;
-		a = t->branch_arity;
-		r->pos = first;
-		for (uint64_t i = 0; i < count; i++) {
-			if (u32_at(r, &target) < 0)
-				return -1;
-			if ((rc = frame_at(s, target, &t)))
+			if ((rc = frame_at(s, i < count ? target : def, &t)))
 				return rc;
-			if (t->branch_arity != a)
-				return refuse(s, "Arity of all jump-targets must be equal");
+			if (i > 0 && t->branch_arity != a)
+				mismatch = true;
+			a = t->branch_arity;
 		}
-		if (u32_at(r, &def) < 0)
-			return -1;
+		if (mismatch)
+			return refuse(s, "Arity of all jump-targets must be equal");
 		if ((rc = pop(s, a)))
 			return rc;
 		return poly(s);
